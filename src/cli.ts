@@ -1,0 +1,61 @@
+import pino from 'pino';
+import { loadConfig } from './config.js';
+import { start } from './main.js';
+import { allMigrations } from './migrations.js';
+import { migrateToLatest } from './store/migrate.js';
+import { openStore } from './store/store.js';
+
+const USAGE = `usage: openrain <command>
+
+commands:
+  serve     migrate the database, then serve HTTP (PORT, HOST, DATABASE_URL, ...)
+  migrate   apply pending database migrations and exit
+
+configuration (environment): PORT, HOST, DATABASE_URL, OPENRAIN_DATA_DIR, OPENRAIN_PUBLIC_URL,
+OPENRAIN_PARTNER_KEY, OPENRAIN_SECRET_KEY, SMTP_URL, LOG_LEVEL`;
+
+async function main(argv: string[]): Promise<number> {
+  const command = argv[0];
+  if (command === 'serve') {
+    const config = loadConfig();
+    const log = pino({ level: config.logLevel });
+    const running = await start(config, log);
+    log.info({ url: running.url, publicUrl: config.publicUrl }, 'openrain is serving');
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down: finishing in-flight requests');
+      running.close().then(
+        () => process.exit(0),
+        (err) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    return -1;
+  }
+  if (command === 'migrate') {
+    const config = loadConfig();
+    const store = openStore(config.databaseUrl);
+    try {
+      const applied = await migrateToLatest(store, allMigrations);
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    } finally {
+      await store.close();
+    }
+    return 0;
+  }
+  console.error(USAGE);
+  return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    console.error(`openrain: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,45 @@
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { createSealer, loadSealingKey } from './crypto/sealer.js';
+import { allMigrations } from './migrations.js';
+import type { Runtime } from './runtime.js';
+import { buildServer } from './server.js';
+import { migrateToLatest } from './store/migrate.js';
+import { openStore } from './store/store.js';
+
+export interface Running {
+  app: FastifyInstance;
+  runtime: Runtime;
+  /** The URL the server listens on (`http://127.0.0.1:PORT`). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Composition root: config → store (migrated) → runtime → HTTP server listening. */
+export async function start(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Running> {
+  const store = openStore(config.databaseUrl);
+  try {
+    await migrateToLatest(store, allMigrations);
+    const sealer = createSealer(loadSealingKey(config.secretKey, config.dataDir));
+    const runtime: Runtime = { config, store, sealer, log };
+    const app = await buildServer(runtime);
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      runtime,
+      url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+      close: () =>
+        (closing ??= (async () => {
+          await app.close();
+          await store.close();
+        })()),
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

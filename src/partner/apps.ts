@@ -1,0 +1,42 @@
+import type { Selectable } from 'kysely';
+import { digest } from '../crypto/secrets.js';
+import type { Config } from '../config.js';
+import type { Db } from '../store/store.js';
+import type { PartnerTables } from './tables.js';
+
+export type AppRow = Selectable<PartnerTables['apps']>;
+
+/** The application whose apiKey this is, or undefined. Keys are looked up by digest only. */
+export async function findAppByApiKey(db: Db, apiKey: string): Promise<AppRow | undefined> {
+  if (!/^[0-9a-f]{40}$/i.test(apiKey)) return undefined;
+  return db.selectFrom('apps').selectAll().where('api_key_digest', '=', digest(apiKey.toLowerCase())).executeTakeFirst();
+}
+
+export async function findAppByAppId(db: Db, appId: string): Promise<AppRow | undefined> {
+  return db.selectFrom('apps').selectAll().where('app_id', '=', appId).executeTakeFirst();
+}
+
+export async function findAppByRealm(db: Db, realm: string): Promise<AppRow | undefined> {
+  return db.selectFrom('apps').selectAll().where('realm', '=', realm.toLowerCase()).executeTakeFirst();
+}
+
+/** The realm label a Host header names: `<realm>.<public host>` (port ignored), else undefined. */
+export function realmFromHost(config: Config, hostHeader: string | undefined): string | undefined {
+  if (!hostHeader) return undefined;
+  const host = hostHeader.toLowerCase().replace(/:\d+$/, '');
+  const publicHost = new URL(config.publicUrl).hostname.toLowerCase();
+  if (!host.endsWith(`.${publicHost}`)) return undefined;
+  const label = host.slice(0, -(publicHost.length + 1));
+  return /^[a-z0-9-]+$/.test(label) ? label : undefined;
+}
+
+/** The host an application's pages are served on, and its base URL (`http://demo.localhost:8080`). */
+export function realmHost(config: Config, realm: string): string {
+  return `${realm}.${new URL(config.publicUrl).hostname}`;
+}
+
+export function realmUrl(config: Config, realm: string): string {
+  const base = new URL(config.publicUrl);
+  base.hostname = realmHost(config, realm);
+  return base.toString().replace(/\/+$/, '');
+}

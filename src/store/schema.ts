@@ -1,0 +1,6 @@
+import type { PartnerTables } from '../partner/tables.js';
+import type { SocialTables } from '../social/tables.js';
+import type { ClientTables } from '../registration/clients/tables.js';
+
+/** Every table, as kysely sees it; each domain declares and migrates its own. */
+export interface Database extends PartnerTables, SocialTables, ClientTables {}

@@ -1,0 +1,61 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allMigrations } from '../migrations.js';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../test/databases.js';
+import { migrateToLatest } from './migrate.js';
+import { openStore, parseDatabaseUrl, type Store } from './store.js';
+
+describe('parseDatabaseUrl', () => {
+  it('knows sqlite paths and postgres URLs, and refuses anything else', () => {
+    expect(parseDatabaseUrl('sqlite:./data/openrain.db')).toEqual({ dialect: 'sqlite', path: './data/openrain.db' });
+    expect(parseDatabaseUrl('sqlite:///tmp/x.db')).toEqual({ dialect: 'sqlite', path: '/tmp/x.db' });
+    expect(parseDatabaseUrl('postgres://u@h/db')).toEqual({ dialect: 'postgres', url: 'postgres://u@h/db' });
+    expect(() => parseDatabaseUrl('mysql://x')).toThrow(/sqlite: or postgres/);
+  });
+});
+
+describe.each(await databaseKinds())('store [%s]', (kind) => {
+  let database: TestDatabase;
+  let store: Store;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    store = openStore(database.url);
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it('applies migrations once, then reports nothing pending', async () => {
+    const first = await migrateToLatest(store, allMigrations);
+    expect(first).toEqual(allMigrations.map((m) => m.name));
+    expect(await migrateToLatest(store, allMigrations)).toEqual([]);
+  });
+
+  it('uses the durable SQLite settings', async () => {
+    if (kind !== 'sqlite') return;
+    const read = async (pragma: string) => (await sql.raw(`pragma ${pragma}`).execute(store.db)).rows[0] as Record<string, unknown>;
+    expect(Object.values(await read('journal_mode'))[0]).toBe('wal');
+    expect(Object.values(await read('synchronous'))[0]).toBe(2);
+    expect(Object.values(await read('foreign_keys'))[0]).toBe(1);
+  });
+
+  it('rolls a failed write back whole and returns bigints as numbers', async () => {
+    await expect(
+      store.write(async (tx) => {
+        await tx.insertInto('installation').values({ name: 'x', value: '1' }).execute();
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(await store.db.selectFrom('installation').selectAll().where('name', '=', 'x').execute()).toEqual([]);
+    await store.db.insertInto('apps').values({ app_id: 'a', realm: 'r', name: 'n', domain: 'd', api_key_digest: 'k', api_key_sealed: 's', created_at: 1_700_000_000_000 }).execute();
+    const row = await store.db.selectFrom('apps').select(['id', 'created_at']).executeTakeFirstOrThrow();
+    expect(typeof row.id).toBe('number');
+    expect(row.created_at).toBe(1_700_000_000_000);
+  });
+
+  it('answers ping', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+});

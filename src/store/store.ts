@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+// PostgreSQL returns int8 as a string; every bigint we store (ids, epoch milliseconds) fits a double.
+pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
+
+export interface Store {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  /** Runs fn in one transaction; the one entry point for writes that must be atomic. */
+  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+}
+
+export function parseDatabaseUrl(url: string): { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string } {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!path) throw new Error('DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/openrain.db');
+    return { dialect: 'sqlite', path };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return { dialect: 'postgres', url };
+  throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got ${url.split(':')[0]}:)`);
+}
+
+export function openStore(databaseUrl: string, options: StoreOptions = {}): Store {
+  const target = parseDatabaseUrl(databaseUrl);
+  if (target.dialect === 'sqlite') {
+    if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
+    const conn = new SQLite(target.path);
+    conn.pragma('journal_mode = WAL');
+    conn.pragma('synchronous = FULL');
+    conn.pragma('foreign_keys = ON');
+    conn.pragma('busy_timeout = 5000');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+    return makeStore(db, 'sqlite');
+  }
+  const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10 });
+  // An idle client that loses its server must not crash the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return makeStore(db, 'postgres');
+}
+
+function makeStore(db: Db, dialect: Dialect): Store {
+  return {
+    db,
+    dialect,
+    write: (fn) => db.transaction().execute(fn),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
