@@ -22,7 +22,8 @@ export async function migrateToLatest(store: Store, migrations: DomainMigration[
       return out;
     },
   };
-  const migrator = new Migrator({ db: store.db, provider, migrationTableName: 'openrain_migration', migrationLockTableName: 'openrain_migration_lock' });
+  // Domains number their migrations in their own ranges, so a new one may sort before another domain's applied one.
+  const migrator = new Migrator({ db: store.db, provider, allowUnorderedMigrations: true, migrationTableName: 'openrain_migration', migrationLockTableName: 'openrain_migration_lock' });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
