@@ -4,6 +4,9 @@ import { loadConfig } from '../src/config.js';
 import { start, type Running } from '../src/main.js';
 import { createTestDatabase, databaseKinds, type DatabaseKind, type TestDatabase } from './databases.js';
 
+/** The partner key every test server is started with (OPENRAIN_PARTNER_KEY). */
+export const TEST_PARTNER_KEY = 'test0partner0key0000000000000000000000000';
+
 export interface TestServer {
   kind: DatabaseKind;
   /** Where the server listens (`http://127.0.0.1:PORT`). */
@@ -22,6 +25,7 @@ export async function startTestServer(kind: DatabaseKind, env: Record<string, st
     DATABASE_URL: database.url,
     OPENRAIN_DATA_DIR: database.dataDir,
     OPENRAIN_PUBLIC_URL: 'http://localhost:8080',
+    OPENRAIN_PARTNER_KEY: TEST_PARTNER_KEY,
     LOG_LEVEL: process.env.OPENRAIN_TEST_LOG ?? 'silent',
     ...env,
   });
