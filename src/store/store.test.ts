@@ -59,3 +59,40 @@ describe.each(await databaseKinds())('store [%s]', (kind) => {
     await expect(store.ping()).resolves.toBeUndefined();
   });
 });
+
+describe.each(await databaseKinds())('concurrent writes [%s]', (kind) => {
+  let database: TestDatabase;
+  let store: Store;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    store = openStore(database.url);
+    await migrateToLatest(store, allMigrations);
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it('commits every concurrent write, and a failing one rolls back alone', async () => {
+    const writes = Array.from({ length: 50 }, (_, i) =>
+      store.write(async (tx) => {
+        await tx.insertInto('installation').values({ name: `k${i}`, value: String(i) }).execute();
+        if (i === 7) throw new Error('write 7 fails');
+        return i;
+      }),
+    );
+    const settled = await Promise.allSettled(writes);
+    expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(49);
+    expect(settled[7]).toMatchObject({ status: 'rejected' });
+    const rows = await store.db.selectFrom('installation').select('name').where('name', 'like', 'k%').execute();
+    expect(rows).toHaveLength(49);
+    expect(rows.map((r) => r.name)).not.toContain('k7');
+  });
+
+  it('answers a unique violation to the one write that caused it', async () => {
+    const insert = () => store.write((tx) => tx.insertInto('installation').values({ name: 'same', value: 'v' }).execute());
+    const settled = await Promise.allSettled([insert(), insert()]);
+    expect(settled.map((s) => s.status).sort()).toEqual(['fulfilled', 'rejected']);
+  });
+});

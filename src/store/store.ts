@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { groupCommitWriter } from './group-commit.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -15,7 +16,10 @@ pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
 export interface Store {
   readonly db: Db;
   readonly dialect: Dialect;
-  /** Runs fn in one transaction; the one entry point for writes that must be atomic. */
+  /**
+   * Runs fn atomically and answers once it is durable: the one entry point for writes. On SQLite
+   * concurrent writes share a commit (see group-commit.ts): never nest write() calls.
+   */
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -59,7 +63,7 @@ function makeStore(db: Db, dialect: Dialect): Store {
   return {
     db,
     dialect,
-    write: (fn) => db.transaction().execute(fn),
+    write: dialect === 'sqlite' ? groupCommitWriter(db) : (fn) => db.transaction().execute(fn),
     async ping() {
       await sql`select 1`.execute(db);
     },

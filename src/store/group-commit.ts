@@ -1,0 +1,59 @@
+import { sql } from 'kysely';
+import type { Db, Tx } from './store.js';
+
+interface Job {
+  fn: (tx: Tx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+/**
+ * SQLite with synchronous=FULL pays one fsync per commit. Writes that arrive in the same
+ * event-loop turn (or while a commit is in flight) share one transaction, each inside its own
+ * savepoint so that one failing write rolls back alone, and every caller is answered only after
+ * the shared COMMIT is durable. Callers must not nest write() inside write() (it would wait on
+ * itself) and should do slow non-database work (password hashing) before calling it.
+ */
+export function groupCommitWriter(db: Db): <T>(fn: (tx: Tx) => Promise<T>) => Promise<T> {
+  let queue: Job[] = [];
+  let draining = false;
+
+  async function drain(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      const outcomes: Array<{ ok: boolean; value: unknown }> = [];
+      try {
+        await db.transaction().execute(async (tx) => {
+          for (const job of batch) {
+            await sql`savepoint group_write`.execute(tx);
+            try {
+              const value = await job.fn(tx);
+              await sql`release savepoint group_write`.execute(tx);
+              outcomes.push({ ok: true, value });
+            } catch (err) {
+              await sql`rollback to savepoint group_write`.execute(tx);
+              await sql`release savepoint group_write`.execute(tx);
+              outcomes.push({ ok: false, value: err });
+            }
+          }
+        });
+      } catch (err) {
+        // The shared commit failed: nothing in the batch is durable.
+        for (const job of batch) job.reject(err);
+        continue;
+      }
+      batch.forEach((job, i) => (outcomes[i].ok ? job.resolve(outcomes[i].value) : job.reject(outcomes[i].value)));
+    }
+    draining = false;
+  }
+
+  return <T>(fn: (tx: Tx) => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!draining) {
+        draining = true;
+        setImmediate(() => void drain());
+      }
+    });
+}
