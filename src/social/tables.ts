@@ -1,1 +1,42 @@
-export interface SocialTables {}
+import type { Generated } from 'kysely';
+
+export interface SocialTables {
+  /** One row per application: the six settings of `get_app_settings`. Booleans are 0/1. */
+  social_settings: {
+    app_id: number;
+    privacy_policy: string | null;
+    favicon: string | null;
+    domain_redirect: string | null;
+    post_to_token_url: number;
+    one_time_use_tokens: number;
+    google_profile_url: number;
+    updated_at: number;
+  };
+  /** The domain whitelist; `id` keeps the order the patterns were given in. */
+  social_domain_patterns: {
+    id: Generated<number>;
+    app_id: number;
+    pattern: string;
+  };
+  /**
+   * The application's provider lists, one row per list: `signin:web`, `signin:iphone`,
+   * `signin:android`, `share`, `email`. `providers` is a JSON array of specifiers.
+   */
+  social_provider_lists: {
+    app_id: number;
+    list: string;
+    providers: string;
+    updated_at: number;
+  };
+  /** Backplane servers; the password is sealed because `get_backplane_properties` returns it. */
+  social_backplane_servers: {
+    id: Generated<number>;
+    app_id: number;
+    server: string;
+    bus: string;
+    version: string;
+    username: string;
+    password_sealed: string;
+    created_at: number;
+  };
+}
