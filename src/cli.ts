@@ -1,7 +1,8 @@
-import pino from 'pino';
 import { loadConfig } from './config.js';
 import { start } from './main.js';
 import { allMigrations } from './migrations.js';
+import { createLogger } from './ops/logging.js';
+import { exitGracefullyOnSignals } from './ops/shutdown.js';
 import { migrateToLatest } from './store/migrate.js';
 import { openStore } from './store/store.js';
 
@@ -12,27 +13,16 @@ commands:
   migrate   apply pending database migrations and exit
 
 configuration (environment): PORT, HOST, DATABASE_URL, OPENRAIN_DATA_DIR, OPENRAIN_PUBLIC_URL,
-OPENRAIN_PARTNER_KEY, OPENRAIN_SECRET_KEY, SMTP_URL, LOG_LEVEL`;
+OPENRAIN_PARTNER_KEY, OPENRAIN_SECRET_KEY, SMTP_URL, LOG_LEVEL, OPENRAIN_TRUST_PROXY`;
 
 async function main(argv: string[]): Promise<number> {
   const command = argv[0];
   if (command === 'serve') {
     const config = loadConfig();
-    const log = pino({ level: config.logLevel });
+    const log = createLogger(config.logLevel);
     const running = await start(config, log);
     log.info({ url: running.url, publicUrl: config.publicUrl }, 'openrain is serving');
-    const stop = (signal: string) => {
-      log.info({ signal }, 'shutting down: finishing in-flight requests');
-      running.close().then(
-        () => process.exit(0),
-        (err) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    exitGracefullyOnSignals(running.close, log);
     return -1;
   }
   if (command === 'migrate') {

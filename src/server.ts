@@ -1,19 +1,22 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomLowerAlnum } from './crypto/secrets.js';
 import { BODY_LIMIT, installWire } from './http/wire.js';
+import { requestLogController, requestLogger } from './ops/logging.js';
+import { registerOpsRoutes } from './ops/routes.js';
 import type { Runtime } from './runtime.js';
 
 /** The HTTP server with every surface's routes; it does not listen yet. */
 export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
-    loggerInstance: runtime.log as FastifyBaseLogger,
+    loggerInstance: requestLogger(runtime.log) as FastifyBaseLogger,
     genReqId: () => randomLowerAlnum(16),
-    requestIdLogLabel: 'request_id',
+    logController: requestLogController(),
     bodyLimit: BODY_LIMIT,
     trustProxy: process.env.OPENRAIN_TRUST_PROXY === '1',
-    disableRequestLogging: false,
     return503OnClosing: true,
   });
   await installWire(app);
+  // First, so that its metrics hook covers every route registered after it.
+  await registerOpsRoutes(app, runtime);
   return app;
 }

@@ -1,0 +1,96 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.js';
+import { start, type Running } from '../main.js';
+import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
+import { TEST_PARTNER_KEY } from '../../test/server.js';
+import { createLogger, redactUrl } from './logging.js';
+
+const SECRETS = {
+  apiKey: '0123456789abcdef0123456789abcdef01234567',
+  password: 'correct horse battery staple',
+  clientSecret: 'clientsecretvalue00000000000000',
+  bearer: 'bearertokenvalue0000000000000000',
+  cookie: 'sessioncookievalue0000000000000',
+};
+
+let database: TestDatabase;
+let running: Running;
+const lines: Array<Record<string, unknown>> = [];
+let raw = '';
+
+beforeAll(async () => {
+  database = await createTestDatabase('sqlite');
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      raw += chunk.toString();
+      for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: database.url, OPENRAIN_DATA_DIR: database.dataDir, OPENRAIN_PARTNER_KEY: TEST_PARTNER_KEY, LOG_LEVEL: 'info' });
+  // A plain pino logger, as an embedding caller would pass: the server must scrub on its own.
+  running = await start(config, pino({ level: 'info' }, sink));
+});
+
+afterAll(async () => {
+  await running?.close();
+  await database?.drop();
+});
+
+describe('request logs', () => {
+  it('carry the request id on every line of a request and never a credential', async () => {
+    const res = await fetch(`${running.url}/api/v2/no_such_call?apiKey=${SECRETS.apiKey}&format=json&client_secret=${SECRETS.clientSecret}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${SECRETS.bearer}`, cookie: `session=${SECRETS.cookie}` },
+      body: new URLSearchParams({ password: SECRETS.password, client_secret: SECRETS.clientSecret }).toString(),
+    });
+    await res.text();
+    const requestId = res.headers.get('x-request-id');
+    expect(requestId).toMatch(/^[a-z0-9]{16}$/);
+    // The completion line is written just after the answer leaves.
+    await new Promise((r) => setTimeout(r, 50));
+
+    const mine = lines.filter((l) => l.request_id === requestId);
+    expect(mine.map((l) => l.msg)).toEqual(expect.arrayContaining(['incoming request', 'request completed']));
+    const incoming = mine.find((l) => l.msg === 'incoming request') as { req: { url: string; method: string } };
+    expect(incoming.req.method).toBe('POST');
+    expect(incoming.req.url).toBe('/api/v2/no_such_call?apiKey=[REDACTED]&format=json&client_secret=[REDACTED]');
+    for (const secret of Object.values(SECRETS)) expect(raw).not.toContain(secret);
+  });
+
+  it('leave probe and scrape requests out', async () => {
+    const before = lines.length;
+    for (const path of ['/healthz', '/readyz', '/metrics']) await (await fetch(`${running.url}${path}`)).text();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lines.slice(before)).toEqual([]);
+  });
+});
+
+describe('the process logger', () => {
+  it('redacts authorization and cookie headers and credential fields in logged objects', () => {
+    let out = '';
+    const sink = new Writable({
+      write(chunk, _e, done) {
+        out += chunk.toString();
+        done();
+      },
+    });
+    const log = createLogger('info', sink);
+    log.info({ req: { headers: { authorization: `Bearer ${SECRETS.bearer}`, cookie: SECRETS.cookie } } }, 'request with headers');
+    log.info({ headers: { authorization: `Bearer ${SECRETS.bearer}`, cookie: SECRETS.cookie } }, 'bare headers');
+    log.child({ request_id: 'r1' }).info({ params: { password: SECRETS.password, apiKey: SECRETS.apiKey, client_secret: SECRETS.clientSecret } }, 'with params');
+    log.info({ req: { method: 'GET', url: `/api/v2/x?apiKey=${SECRETS.apiKey}` } }, 'a request');
+    for (const secret of Object.values(SECRETS)) expect(out).not.toContain(secret);
+    expect(out).toContain('"request_id":"r1"');
+    expect(out).toContain('/api/v2/x?apiKey=[REDACTED]');
+  });
+
+  it('blanks credential-bearing query parameters in URLs', () => {
+    expect(redactUrl('/oauth/token?code=abc&redirect_uri=x')).toBe('/oauth/token?code=[REDACTED]&redirect_uri=x');
+    expect(redactUrl('/x?partnerKey=1&realm=demo&refresh_token=2&new_password=3&state=4')).toBe('/x?partnerKey=[REDACTED]&realm=demo&refresh_token=[REDACTED]&new_password=[REDACTED]&state=[REDACTED]');
+    expect(redactUrl('/x?api%4Bey=1&flag')).toBe('/x?api%4Bey=[REDACTED]&flag');
+    expect(redactUrl('/plain/path')).toBe('/plain/path');
+  });
+});

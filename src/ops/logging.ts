@@ -1,0 +1,88 @@
+import { LogController } from 'fastify';
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+/** Parameter names whose values are credentials: their values never reach a log line. */
+const SECRET_PARAMETER = /key|secret|passw|token|^code$|^state$|assertion|signature|^sig$|ticket/i;
+
+/** Object paths pino blanks out wherever they appear in a logged object. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.password',
+  '*.apiKey',
+  '*.partnerKey',
+  '*.client_secret',
+  '*.token',
+  '*.access_token',
+  '*.refresh_token',
+];
+
+/** A URL with the values of credential-bearing query parameters replaced (`apiKey=[REDACTED]`). */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair;
+      let name = pair.slice(0, eq);
+      try {
+        name = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // A malformed escape is still judged by its raw text.
+      }
+      return SECRET_PARAMETER.test(name) ? `${pair.slice(0, eq)}=[REDACTED]` : pair;
+    })
+    .join('&');
+  return `${url.slice(0, q)}?${query}`;
+}
+
+interface LoggedRequest {
+  method?: string;
+  url?: unknown;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
+/**
+ * Replaces fastify's request serializer: the same fields, with secrets in the query string
+ * blanked. Bodies and headers are never serialized, whatever object is logged as `req`.
+ */
+const requestSerializers = {
+  req(req: LoggedRequest | undefined) {
+    if (!req || typeof req !== 'object') return req;
+    const url = typeof req.url === 'string' ? redactUrl(req.url) : undefined;
+    return { method: req.method, url, host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+  },
+};
+
+/** The process logger: JSON lines on stdout with credentials redacted. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' }, serializers: requestSerializers }, destination);
+}
+
+/**
+ * The logger fastify is given, derived from whichever logger the runtime has, so request log
+ * lines are scrubbed even when the caller built a plain pino logger (tests, embedding).
+ */
+export function requestLogger(log: Logger): Logger {
+  return log.child({}, { redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' }, serializers: requestSerializers });
+}
+
+/** Routes polled by orchestrators and scrapers every few seconds: their requests are not logged. */
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** Request logging: every line carries `request_id`; probe and scrape requests stay out of the log. */
+export function requestLogController(): LogController {
+  return new LogController({
+    requestIdLogLabel: 'request_id',
+    disableRequestLogging: (request) => QUIET_ROUTES.has(request.routeOptions.url ?? ''),
+  });
+}
