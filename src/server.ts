@@ -4,6 +4,7 @@ import { BODY_LIMIT, installWire } from './http/wire.js';
 import { requestLogController, requestLogger } from './ops/logging.js';
 import { registerOpsRoutes } from './ops/routes.js';
 import type { Runtime } from './runtime.js';
+import { registerSocialRoutes } from './social/routes.js';
 
 /** The HTTP server with every surface's routes; it does not listen yet. */
 export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
@@ -18,5 +19,6 @@ export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
   await installWire(app);
   // First, so that its metrics hook covers every route registered after it.
   await registerOpsRoutes(app, runtime);
+  registerSocialRoutes(app, runtime);
   return app;
 }
