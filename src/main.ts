@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { createSealer, loadSealingKey } from './crypto/sealer.js';
 import { allMigrations } from './migrations.js';
+import { bootstrap } from './partner/bootstrap.js';
 import type { Runtime } from './runtime.js';
 import { buildServer } from './server.js';
 import { migrateToLatest } from './store/migrate.js';
@@ -23,6 +24,10 @@ export async function start(config: Config, log: Logger = pino({ level: config.l
     await migrateToLatest(store, allMigrations);
     const sealer = createSealer(loadSealingKey(config.secretKey, config.dataDir));
     const runtime: Runtime = { config, store, sealer, log };
+    // Credentials are printed for the person starting the server; a silenced server prints nothing.
+    await bootstrap(runtime, (text) => {
+      if (config.logLevel !== 'silent') process.stdout.write(text);
+    });
     const app = await buildServer(runtime);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

@@ -3,6 +3,7 @@ import { randomLowerAlnum } from './crypto/secrets.js';
 import { BODY_LIMIT, installWire } from './http/wire.js';
 import { requestLogController, requestLogger } from './ops/logging.js';
 import { registerOpsRoutes } from './ops/routes.js';
+import { registerPartnerRoutes } from './partner/routes.js';
 import type { Runtime } from './runtime.js';
 import { registerSocialRoutes } from './social/routes.js';
 
@@ -19,6 +20,7 @@ export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
   await installWire(app);
   // First, so that its metrics hook covers every route registered after it.
   await registerOpsRoutes(app, runtime);
+  await registerPartnerRoutes(app, runtime);
   registerSocialRoutes(app, runtime);
   return app;
 }

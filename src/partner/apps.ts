@@ -40,3 +40,20 @@ export function realmUrl(config: Config, realm: string): string {
   base.hostname = realmHost(config, realm);
   return base.toString().replace(/\/+$/, '');
 }
+
+/**
+ * The application a request's Host names: `<realm>.<public host>`, or a custom domain added
+ * with `app/add_domain`.
+ */
+export async function findAppByHost(db: Db, config: Config, hostHeader: string | undefined): Promise<AppRow | undefined> {
+  const realm = realmFromHost(config, hostHeader);
+  if (realm) return findAppByRealm(db, realm);
+  if (!hostHeader) return undefined;
+  const host = hostHeader.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+  return db
+    .selectFrom('app_domains')
+    .innerJoin('apps', 'apps.id', 'app_domains.app_id')
+    .selectAll('apps')
+    .where('app_domains.domain', '=', host)
+    .executeTakeFirst();
+}
