@@ -9,6 +9,8 @@ export type DatabaseKind = 'sqlite' | 'postgres';
 /** PostgreSQL server the tests create their databases on (override with OPENRAIN_TEST_PG). */
 export const ADMIN_URL = process.env.OPENRAIN_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+export const TEST_DATABASE_PREFIX = 'openrain_t_';
+
 let available: Promise<boolean> | undefined;
 
 export function postgresAvailable(): Promise<boolean> {
@@ -39,7 +41,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   if (kind === 'sqlite') {
     return { kind, url: `sqlite:${join(dataDir, 'openrain.db')}`, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
   }
-  const name = `openrain_t_${randomLowerAlnum(12)}`;
+  const name = `${TEST_DATABASE_PREFIX}${process.env.OPENRAIN_TEST_RUN ?? 'adhoc'}_${randomLowerAlnum(10)}`;
   await adminQuery(`create database "${name}"`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
