@@ -157,6 +157,7 @@ export function registerSocialRoutes(app: FastifyInstance, runtime: Runtime): vo
   socialRoute(app, '/api/v2/set_share_providers', async ({ params }) => {
     const target = await appByApiKey(runtime, params);
     const { share, email } = params.parse(z.object({ share: listParam(), email: listParam().optional() }));
+    // The call replaces both lists (seed 001): leaving `email` out means no email providers.
     await setProviderLists(store, target.id, {
       share: chooseProviders(share, 'share', { allowEmail: true }),
       email: chooseProviders(email ?? [], 'emailShare'),
@@ -215,7 +216,7 @@ export function registerSocialRoutes(app: FastifyInstance, runtime: Runtime): vo
     const configured = [...signin, ...lists.share, ...lists.email].map((p) => findProvider(p)).filter((p) => p !== undefined);
     const base = new URL(realmUrl(config, target.realm));
     return {
-      apiKey: sealer.open(target.api_key_sealed),
+      apiKey: params.parse(apiKeyParam).apiKey.toLowerCase(),
       appId: target.app_id,
       realm: base.host,
       realmScheme: base.protocol.replace(/:$/, ''),
