@@ -287,6 +287,31 @@ describeEachDatabase('Partner API', (server) => {
     expect((await partner('app/get_provider_permissions', { apiKey: app.apiKey, provider: 'zzz' })).json.err.msg).toBe('Invalid provider: zzz');
   });
 
+  it('the remaining calls answer compact XML too', async () => {
+    const app = await createTestApp(server());
+    expect((await partner('admin/add', { apiKey: app.apiKey, email: 'xml@example.com', format: 'xml' })).text).toMatch(/^<\?xml[^>]*\?><rsp stat="ok"(\/>|><\/rsp>)$/);
+    expect((await partner('app/set_properties', { apiKey: app.apiKey, provider: 'github', consumerKey: 'k', format: 'xml' })).text).toMatch(/<rsp stat="ok"(\/>|><\/rsp>)$/);
+    expect((await partner('admin/add', { apiKey: app.apiKey, format: 'xml' })).text).toMatch(/<rsp stat="fail"><err code="0" msg="Missing parameter: email"/);
+  });
+
+  it('bad input gets a clean error, never a crash or a partial write', async () => {
+    const before = (await partner('apps')).json.apps.length;
+    const binary = await partner('app/create', { email: 'a@example.com', domain: 'bin.example.com', name: 'a\u0001b' });
+    expect(binary.json.err).toMatchObject({ code: 1 });
+    const huge = await fetch(`${server().url}${P}/app/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `partnerKey=${TEST_PARTNER_KEY}&email=a%40example.com&domain=big.example.com&name=${'x'.repeat(10 * 1024 * 1024)}`,
+    });
+    expect(huge.status).toBe(413);
+    expect((await huge.json()).stat).toBe('fail');
+    const longName = await partner('app/create', { email: 'a@example.com', domain: 'long.example.com', name: 'x'.repeat(5000) });
+    expect(longName.json.err.msg).toMatch(/^Invalid parameter: name/);
+    const json = await fetch(`${server().url}${P}/app/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"partnerKey":' });
+    expect((await json.json()).err.code).toBe(1);
+    expect((await partner('apps')).json.apps.length).toBe(before);
+  });
+
   it('answers JSONP when asked', async () => {
     const res = await partner('apps', { callback: 'window.cb' });
     expect(res.headers.get('content-type')).toContain('application/javascript');
