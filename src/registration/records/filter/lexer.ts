@@ -27,59 +27,80 @@ const NAME_PART = /[A-Za-z0-9_]/;
 const DIGIT = /[0-9]/;
 const SPACE = /\s/;
 
-export function tokenize(filter: string): Token[] {
-  if (filter.length > MAX_FILTER_LENGTH) throw filterError(`filter is longer than ${MAX_FILTER_LENGTH} characters`);
-  const tokens: Token[] = [];
-  let i = 0;
-  const push = (token: Token) => {
-    if (tokens.length >= MAX_TOKENS) throw filterError(`filter has more than ${MAX_TOKENS} tokens`);
-    tokens.push(token);
-  };
-  while (i < filter.length) {
-    const c = filter[i];
+/**
+ * Reads tokens on demand, so that the parser reports the first problem in reading order
+ * (`contains(` is 485 before the `,` that follows it could be a 200).
+ */
+export class Lexer {
+  private i = 0;
+  private count = 0;
+  private buffered: Token | undefined;
+
+  constructor(private readonly filter: string) {
+    if (filter.length > MAX_FILTER_LENGTH) throw filterError(`filter is longer than ${MAX_FILTER_LENGTH} characters`);
+  }
+
+  peek(): Token {
+    return (this.buffered ??= this.read());
+  }
+
+  next(): Token {
+    const token = this.peek();
+    this.buffered = undefined;
+    return token;
+  }
+
+  private read(): Token {
+    if (++this.count > MAX_TOKENS) throw filterError(`filter has more than ${MAX_TOKENS} tokens`);
+    const filter = this.filter;
+    let i = this.i;
+    while (i < filter.length && SPACE.test(filter[i])) i++;
     const position = i + 1;
-    if (SPACE.test(c)) {
-      i++;
-    } else if (c === '(' || c === ')') {
-      push({ kind: c === '(' ? 'open' : 'close', position });
-      i++;
-    } else if (c === "'" || c === '"') {
-      const { value, end } = readString(filter, i);
-      push({ kind: 'string', value, position });
-      i = end;
-    } else if (DIGIT.test(c) || (c === '-' && DIGIT.test(filter[i + 1] ?? '')) || (c === '.' && DIGIT.test(filter[i + 1] ?? ''))) {
-      const match = /^-?(\d+(\.\d+)?|\.\d+)/.exec(filter.slice(i, i + 400))!;
-      const end = i + match[0].length;
-      if (end < filter.length && (NAME_PART.test(filter[end]) || filter[end] === '.')) {
-        throw filterError(`malformed number at position ${position}: ${JSON.stringify(filter.slice(i, end + 1))}`);
+    const token = ((): Token => {
+      if (i >= filter.length) return { kind: 'end', position };
+      const c = filter[i];
+      if (c === '(' || c === ')') {
+        i++;
+        return { kind: c === '(' ? 'open' : 'close', position };
       }
-      push({ kind: 'number', text: match[0], position });
-      i = end;
-    } else if (NAME_START.test(c)) {
-      let end = i + 1;
-      while (end < filter.length && (NAME_PART.test(filter[end]) || (filter[end] === '.' && NAME_START.test(filter[end + 1] ?? '')))) end++;
-      if (filter[end] === '.') throw filterError(`malformed attribute path at position ${position}: ${JSON.stringify(filter.slice(i, end + 1))}`);
-      const text = filter.slice(i, end);
-      const lower = text.toLowerCase();
-      push(KEYWORDS.has(lower) ? { kind: 'keyword', keyword: lower as Keyword, text, position } : { kind: 'path', text, position });
-      i = end;
-    } else {
+      if (c === "'" || c === '"') {
+        const { value, end } = readString(filter, i);
+        i = end;
+        return { kind: 'string', value, position };
+      }
+      if (DIGIT.test(c) || ((c === '-' || c === '.') && DIGIT.test(filter[i + 1] ?? ''))) {
+        const match = /^-?(\d+(\.\d+)?|\.\d+)/.exec(filter.slice(i, i + 400))!;
+        const end = i + match[0].length;
+        if (end < filter.length && (NAME_PART.test(filter[end]) || filter[end] === '.')) {
+          throw filterError(`malformed number at position ${position}: ${JSON.stringify(filter.slice(i, end + 1))}`);
+        }
+        i = end;
+        return { kind: 'number', text: match[0], position };
+      }
+      if (NAME_START.test(c)) {
+        let end = i + 1;
+        while (end < filter.length && (NAME_PART.test(filter[end]) || (filter[end] === '.' && NAME_START.test(filter[end + 1] ?? '')))) end++;
+        if (filter[end] === '.') throw filterError(`malformed attribute path at position ${position}: ${JSON.stringify(filter.slice(i, end + 1))}`);
+        const text = filter.slice(i, end);
+        const lower = text.toLowerCase();
+        i = end;
+        return KEYWORDS.has(lower) ? { kind: 'keyword', keyword: lower as Keyword, text, position } : { kind: 'path', text, position };
+      }
       const two = filter.slice(i, i + 2);
       if (two === '!=' || two === '<=' || two === '>=') {
-        push({ kind: 'operator', operator: two, position });
         i += 2;
-      } else if (two === '<>' || two === '==') {
-        throw filterError(`unknown operator '${two}' at position ${position}; use ${two === '<>' ? "'!='" : "'='"}`);
-      } else if (c === '=' || c === '<' || c === '>' || c === '!') {
-        push({ kind: 'operator', operator: c, position });
-        i++;
-      } else {
-        throw filterError(`unexpected character ${JSON.stringify(c)} at position ${position}`);
+        return { kind: 'operator', operator: two, position };
       }
-    }
+      if (two === '<>' || two === '==') throw filterError(`unknown operator '${two}' at position ${position}; use ${two === '<>' ? "'!='" : "'='"}`);
+      if (c === '=' || c === '<' || c === '>' || c === '!') {
+        i++;
+        return { kind: 'operator', operator: c, position };
+      }
+      throw filterError(`unexpected character ${JSON.stringify(c)} at position ${position}`);
+    })();
+    this.i = i;
+    return token;
   }
-  push({ kind: 'end', position: filter.length + 1 });
-  return tokens;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { containsRemoved, filterError } from './errors.js';
-import { tokenize, type Token } from './lexer.js';
+import { Lexer, type Token } from './lexer.js';
 
 /**
  * The entity.find / entity.count filter language (NOTES.md §5), read by recursive descent in
@@ -44,7 +44,7 @@ export const MAX_DEPTH = 64;
 /** Reads a filter into conditions, or throws RegistrationError 200 (485 for `contains`) with argument_name `filter`. */
 export function parseFilter(filter: string): Condition {
   if (filter.trim() === '') throw filterError('filter is empty');
-  const parser = new Parser(tokenize(filter));
+  const parser = new Parser(new Lexer(filter));
   const expr = parser.parseOr();
   const rest = parser.peek();
   if (rest.kind !== 'end') throw filterError(`unexpected ${describe(rest)} at position ${rest.position}${rest.kind === 'close' ? ' (no matching opening parenthesis)' : ''}`);
@@ -52,17 +52,16 @@ export function parseFilter(filter: string): Condition {
 }
 
 class Parser {
-  private index = 0;
   private depth = 0;
 
-  constructor(private readonly tokens: Token[]) {}
+  constructor(private readonly lexer: Lexer) {}
 
   peek(): Token {
-    return this.tokens[this.index];
+    return this.lexer.peek();
   }
 
   private next(): Token {
-    return this.tokens[this.index++];
+    return this.lexer.next();
   }
 
   private isKeyword(token: Token, keyword: string): boolean {
