@@ -250,10 +250,21 @@ describeEachDatabase('Social Login app configuration', (server) => {
       socialPub: 'twitter',
       capabilities: 'signin,share,emailShare,contacts',
     };
+    const pluginresponse = {
+      stat: 'ok',
+      apikey: app.apiKey,
+      appid: app.appId,
+      realm: 'lookupsite.localhost:8080',
+      realmscheme: 'http',
+      adminurl: `http://localhost:8080/dashboard/apps/${app.appId}`,
+      signinproviders: 'google,facebook',
+      socialpub: 'twitter',
+      capabilities: 'signin,share,emailShare,contacts',
+    };
     for (const path of ['/api/v2/lookup_rp', '/plugin/lookup_rp']) {
       const r = await call(server().url, path, { apiKey: app.apiKey, pluginName: 'wordpress-capture', pluginVersion: '0.2.5', format: 'json' });
       expect(r.status, path).toBe(200);
-      expect(r.json, path).toEqual(expected);
+      expect(r.json, path).toEqual({ ...expected, pluginresponse });
     }
     const xml = await call(server().url, '/plugin/lookup_rp', { apiKey: app.apiKey, format: 'xml' });
     expect(xml.text).toBe(

@@ -215,7 +215,7 @@ export function registerSocialRoutes(app: FastifyInstance, runtime: Runtime): vo
     const signin = lists['signin:web'];
     const configured = [...signin, ...lists.share, ...lists.email].map((p) => findProvider(p)).filter((p) => p !== undefined);
     const base = new URL(realmUrl(config, target.realm));
-    return {
+    const flat = {
       apiKey: params.parse(apiKeyParam).apiKey.toLowerCase(),
       appId: target.app_id,
       realm: base.host,
@@ -226,7 +226,12 @@ export function registerSocialRoutes(app: FastifyInstance, runtime: Runtime): vo
       socialPub: socialPublishing(lists.share).join(','),
       capabilities: CAPABILITIES.filter((c) => configured.some((p) => hasCapability(p, c))).join(','),
     };
+    // NOTES.md §2 documents a lower-case `pluginresponse` wrapper; clients of either form work.
+    const pluginresponse = Object.fromEntries(Object.entries(flat).filter(([k]) => k !== 'shareProviders').map(([k, v]) => [k.toLowerCase(), v]));
+    return { ...flat, pluginresponse: { stat: 'ok', ...pluginresponse } };
   };
-  socialRoute(app, '/api/v2/lookup_rp', lookupRp);
-  socialRoute(app, '/plugin/lookup_rp', lookupRp);
+  // XML readers look elements up by name anywhere in the document, so XML carries the flat form only.
+  const flatXml = { xml: ({ pluginresponse: _, ...flat }: Record<string, unknown>) => flat };
+  socialRoute(app, '/api/v2/lookup_rp', lookupRp, flatXml);
+  socialRoute(app, '/plugin/lookup_rp', lookupRp, flatXml);
 }
