@@ -289,10 +289,11 @@ describe.each(await databaseKinds())('filter compiler [%s]', (kind) => {
     expect(await find('id > 0', ['optIn', 'id'])).toEqual([3, 4, 5, 2, 1]);
     expect(await find('id > 2', ['id'])).toEqual([3, 4, 5]);
     expect(await find("primaryAddress.city = 'paris'", ['-primaryAddress.city'])).toEqual([1, 2]);
+    expect(await find('id > 0', ['+age', ' -id '])).toEqual([3, 5, 1, 2, 4]);
   });
 
   it('refuses sort_on entries it cannot order by, naming sort_on', () => {
-    for (const sortOn of [['profiles.domain'], ['profiles'], ['primaryAddress'], ['password'], ['nope'], ["email'"], 'email', [1], ['']]) {
+    for (const sortOn of [['profiles.domain'], ['profiles'], ['primaryAddress'], ['password'], ['nope'], ["email'"], [1], [''], ['-'], { email: 'asc' }, null, Array(17).fill('id')]) {
       let error: unknown;
       try {
         compileSort(parseSortOn(sortOn), { dialect, resolve });
@@ -360,6 +361,8 @@ describe('filter compiler without a database', () => {
     ["age = 'abc'", /value 'abc' at position 7 is not a number for attribute 'age'/],
     ['age = true', /is not a number for attribute 'age'/],
     ["id > 'x'", /not a number for attribute 'id'/],
+    ['id > 1.5', /not a record id for attribute 'id'/],
+    ['id > 99999999999999999999', /not a record id/],
     ["profiles.id = 'x'", /not a number for attribute 'profiles.id'/],
     ["optIn = 'yes'", /not true or false for attribute 'optIn'/],
     ['optIn = 1', /not true or false/],
@@ -387,6 +390,27 @@ describe('filter compiler without a database', () => {
     expect(error.error).toBe('unknown_attribute');
     expect(error.options.argumentName).toBe('filter');
     expect(error.description).toBe("unknown attribute 'primaryAddress.planet' at position 1");
+  });
+
+  it('reads sort_on lists, and comma-separated text like other list parameters', () => {
+    expect(parseSortOn(['-lastUpdated', 'email', '+age'])).toEqual([
+      { attribute: 'lastUpdated', descending: true },
+      { attribute: 'email', descending: false },
+      { attribute: 'age', descending: false },
+    ]);
+    expect(parseSortOn('-age, id')).toEqual([
+      { attribute: 'age', descending: true },
+      { attribute: 'id', descending: false },
+    ]);
+    const terms = (sortOn: unknown, dialect: Dialect) =>
+      sql`${sql.join(compileSort(parseSortOn(sortOn), { dialect, resolve }))}`.compile(
+        new Kysely<unknown>({ dialect: dialect === 'sqlite' ? new SqliteDialect({ database: {} as never }) : new PostgresDialect({ pool: {} as never }) }),
+      ).sql;
+    expect(terms(['-email'], 'sqlite')).toBe(`lower(json_extract("data", '$.email')) desc, "id" asc`);
+    expect(terms(['-email'], 'postgres')).toBe(`lower(("data" #>> '{email}')) desc nulls last, "id" asc`);
+    expect(terms(['age'], 'postgres')).toBe(`("data" #>> '{age}')::numeric asc nulls first, "id" asc`);
+    expect(terms(['-id', 'email'], 'postgres')).toBe(`"id" desc`);
+    expect(terms([], 'sqlite')).toBe(`"id" asc`);
   });
 
   it('matches the contract expressions on both dialects', () => {

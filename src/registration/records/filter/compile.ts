@@ -133,6 +133,8 @@ function coerce(condition: Extract<Condition, { kind: 'compare' }>, attr: Attrib
       if (literal.type === 'boolean' || !NUMBER.test(text.trim())) throw wrong('a number');
       const number = Number(text.trim());
       if (!Number.isFinite(number)) throw wrong('a number');
+      // The id column is a bigint: PostgreSQL refuses a fraction or a value past its range for it.
+      if (attr.column === 'id' && !Number.isSafeInteger(number)) throw wrong('a record id');
       return number;
     }
     case 'boolean': {

@@ -10,8 +10,12 @@ export interface SortKey {
   descending: boolean;
 }
 
-/** Reads sort_on (already JSON-parsed): a list of attribute paths, `-name` for descending. */
+/**
+ * Reads sort_on, already JSON-parsed: a list of attribute paths, `-name` for descending. A
+ * plain string is taken as a comma-separated list, as other list parameters are (NOTES.md §1).
+ */
 export function parseSortOn(sortOn: unknown): SortKey[] {
+  if (typeof sortOn === 'string') sortOn = sortOn.split(',').filter((entry) => entry.trim() !== '');
   if (!Array.isArray(sortOn)) throw sortError('sort_on must be a JSON list of attribute names, e.g. ["-lastUpdated", "id"]');
   if (sortOn.length > MAX_SORT_KEYS) throw sortError(`sort_on names more than ${MAX_SORT_KEYS} attributes`);
   return sortOn.map((entry) => {
