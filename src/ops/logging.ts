@@ -70,10 +70,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 
 /**
  * The logger fastify is given, derived from whichever logger the runtime has, so request log
- * lines are scrubbed even when the caller built a plain pino logger (tests, embedding).
+ * lines carry scrubbed URLs even when the caller built a plain pino logger (tests, embedding).
+ * Redaction stays with the process logger: applying it twice would cost every log line twice.
  */
 export function requestLogger(log: Logger): Logger {
-  return log.child({}, { redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' }, serializers: requestSerializers });
+  return log.child({}, { serializers: requestSerializers });
 }
 
 /** Routes polled by orchestrators and scrapers every few seconds: their requests are not logged. */
