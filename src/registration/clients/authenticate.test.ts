@@ -39,12 +39,13 @@ describeEachDatabase('authenticateClient', (server) => {
     const none = await call(base, '/probe', {});
     expect(none.status).toBe(200);
     expect(none.json).toMatchObject({ stat: 'error', code: 100, error: 'missing_argument' });
-    for (const params of [
+    const attempts: Record<string, string>[] = [
       { client_id: app.ownerClientId, client_secret: app.loginClientSecret },
       { client_id: 'nosuchclient0000000000000000000', client_secret: app.ownerClientSecret },
       { client_id: app.ownerClientId },
       { client_secret: app.ownerClientSecret },
-    ]) {
+    ];
+    for (const params of attempts) {
       const res = await call(base, '/probe', params);
       expect(res.json).toMatchObject({ stat: 'error', code: 402, error: 'invalid_client_credentials' });
     }
