@@ -17,8 +17,10 @@ export async function registerOpsRoutes(app: FastifyInstance, runtime: Runtime):
 
   app.get('/readyz', async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    if (await databaseReachable(runtime.store)) return { status: 'ready' };
-    request.log.warn('readiness check: the database does not answer');
+    const database = await databaseReachable(runtime.store);
+    if (database.ok) return { status: 'ready' };
+    // The reason goes to the log only: the probe's answer stays free of internals.
+    request.log.warn({ reason: database.reason }, 'readiness check: the database does not answer');
     return reply.code(503).send({ status: 'unavailable' });
   });
 
