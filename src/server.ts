@@ -4,6 +4,7 @@ import { BODY_LIMIT, installWire } from './http/wire.js';
 import { requestLogController, requestLogger } from './ops/logging.js';
 import { registerOpsRoutes } from './ops/routes.js';
 import { registerPartnerRoutes } from './partner/routes.js';
+import { registerSchemaRoutes } from './registration/schema/routes.js';
 import type { Runtime } from './runtime.js';
 import { registerSocialRoutes } from './social/routes.js';
 
@@ -22,5 +23,6 @@ export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
   await registerOpsRoutes(app, runtime);
   await registerPartnerRoutes(app, runtime);
   registerSocialRoutes(app, runtime);
+  registerSchemaRoutes(app, runtime);
   return app;
 }
