@@ -6,6 +6,7 @@ import { registerOpsRoutes } from './ops/routes.js';
 import { registerPartnerRoutes } from './partner/routes.js';
 import { registerSchemaRoutes } from './registration/schema/routes.js';
 import type { Runtime } from './runtime.js';
+import { registerSocialLoginRoutes } from './social/login-routes.js';
 import { registerSocialRoutes } from './social/routes.js';
 
 /** The HTTP server with every surface's routes; it does not listen yet. */
@@ -23,6 +24,7 @@ export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
   await registerOpsRoutes(app, runtime);
   await registerPartnerRoutes(app, runtime);
   registerSocialRoutes(app, runtime);
+  registerSocialLoginRoutes(app, runtime);
   registerSchemaRoutes(app, runtime);
   return app;
 }

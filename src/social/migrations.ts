@@ -44,4 +44,40 @@ export const socialMigrations: DomainMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0110_social_signin_tokens_identities_mappings',
+    async up(db, dialect) {
+      await withSerialId(db.schema.createTable('social_tokens'), dialect)
+        .addColumn('app_id', 'bigint', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+        .addColumn('token_digest', 'text', (c) => c.notNull().unique())
+        .addColumn('identifier', 'text', (c) => c.notNull())
+        .addColumn('answer_sealed', 'text', (c) => c.notNull())
+        .addColumn('token_url', 'text', (c) => c.notNull())
+        .addColumn('one_time', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // Each sign-in sweeps its application's expired tokens along this index.
+      await db.schema.createIndex('social_tokens_app_expires_at').on('social_tokens').columns(['app_id', 'expires_at']).execute();
+
+      await withSerialId(db.schema.createTable('social_identities'), dialect)
+        .addColumn('app_id', 'bigint', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+        .addColumn('identifier', 'text', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('tokens_sealed', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('social_identities_app_identifier', ['app_id', 'identifier'])
+        .execute();
+
+      await withSerialId(db.schema.createTable('social_mappings'), dialect)
+        .addColumn('app_id', 'bigint', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+        .addColumn('identifier', 'text', (c) => c.notNull())
+        .addColumn('primary_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('social_mappings_app_identifier', ['app_id', 'identifier'])
+        .execute();
+      await db.schema.createIndex('social_mappings_app_primary_key').on('social_mappings').columns(['app_id', 'primary_key']).execute();
+    },
+  },
 ];

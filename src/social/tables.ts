@@ -39,4 +39,41 @@ export interface SocialTables {
     password_sealed: string;
     created_at: number;
   };
+  /**
+   * One-time sign-in tokens (`auth_info`). Looked up by the token's SHA-256 digest only; the
+   * answer (profile, accessCredentials with upstream tokens, merged_poco) is sealed.
+   * `one_time` (0/1) is the app's oneTimeUseTokens setting when the token was issued.
+   */
+  social_tokens: {
+    id: Generated<number>;
+    app_id: number;
+    token_digest: string;
+    identifier: string;
+    answer_sealed: string;
+    token_url: string;
+    one_time: number;
+    created_at: number;
+    expires_at: number;
+  };
+  /**
+   * The provider identities that signed in to an application, with the upstream tokens
+   * (sealed) that `get_user_data`, `get_contacts` and `add_or_update_access_token` use.
+   */
+  social_identities: {
+    id: Generated<number>;
+    app_id: number;
+    identifier: string;
+    provider: string;
+    tokens_sealed: string | null;
+    created_at: number;
+    updated_at: number;
+  };
+  /** `map`: each identifier of an application belongs to at most one primary key. */
+  social_mappings: {
+    id: Generated<number>;
+    app_id: number;
+    identifier: string;
+    primary_key: string;
+    created_at: number;
+  };
 }

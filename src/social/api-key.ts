@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { socialErrors } from '../http/errors.js';
+import type { Params } from '../http/params.js';
+import { findAppByApiKey, type AppRow } from '../partner/apps.js';
+import type { Runtime } from '../runtime.js';
+
+const apiKeyParam = z.object({ apiKey: z.string().trim().min(1) });
+
+/**
+ * The application a server-side call's apiKey names: missing → code 0, unknown → code 3.
+ * Looked up on every call (by digest, one indexed read) so that a reset key stops at once.
+ */
+export async function appOfApiKey(runtime: Runtime, params: Params): Promise<AppRow> {
+  const { apiKey } = params.parse(apiKeyParam);
+  const app = await findAppByApiKey(runtime.store.db, apiKey);
+  if (!app) throw socialErrors.invalidApiKey();
+  return app;
+}

@@ -1,0 +1,159 @@
+import type { Sealer } from '../crypto/sealer.js';
+import { digest, randomHex } from '../crypto/secrets.js';
+import { SocialError, socialErrors } from '../http/errors.js';
+import type { Store, Tx } from '../store/store.js';
+import { primaryKeyOf } from './mappings.js';
+
+/** How long a sign-in token can be exchanged with `auth_info` (Janrain: "within minutes"). */
+export const TOKEN_LIFETIME_MS = 5 * 60_000;
+
+/** Largest `tokens` list one `issueTokens` insert carries (PostgreSQL caps bound parameters). */
+const INSERT_CHUNK = 500;
+/** Expired tokens removed by one sign-in; enough to keep pace, small enough to stay cheap. */
+const SWEEP_BATCH = 50;
+
+/** What `auth_info` answers for a token, as the sign-in produced it. */
+export interface SignInAnswer {
+  profile: Record<string, unknown>;
+  accessCredentials?: Record<string, unknown>;
+  merged_poco?: Record<string, unknown>;
+  /** `friends`, `following`, `followers`, `friendships`: only given with `extended=true`. */
+  extended?: Record<string, unknown>;
+}
+
+export interface TokenGrant {
+  identifier: string;
+  answer: SignInAnswer;
+  /** The token_url the browser was sent to; `auth_info`'s `tokenUrl` must match it. */
+  tokenUrl: string;
+  /** The application's oneTimeUseTokens setting at sign-in. */
+  oneTime: boolean;
+}
+
+export interface RedeemedToken {
+  identifier: string;
+  answer: SignInAnswer;
+  /** The primary key the identifier is mapped to (`map`), if any. */
+  primaryKey?: string;
+}
+
+/** 40 hex characters, like Janrain's tokens (some SDKs check the length). */
+const TOKEN_SHAPE = /^[0-9a-f]{40}$/;
+
+/**
+ * The form of a token URL that `auth_info`'s `tokenUrl` is compared in: sites often pass the URL
+ * they were called on, which carries the `token` we appended and maybe a fragment.
+ */
+export function tokenUrlKey(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    parsed.searchParams.delete('token');
+    parsed.hash = '';
+    return parsed.href;
+  } catch {
+    return undefined;
+  }
+}
+
+function rowFor(sealer: Sealer, appRowId: number, grant: TokenGrant, now: number) {
+  const token = randomHex(20);
+  const key = tokenUrlKey(grant.tokenUrl);
+  if (key === undefined) throw socialErrors.invalidParameter('token_url', 'not a URL');
+  return {
+    token,
+    row: {
+      app_id: appRowId,
+      token_digest: digest(token),
+      identifier: grant.identifier,
+      answer_sealed: sealer.seal(JSON.stringify(grant.answer)),
+      token_url: key,
+      one_time: grant.oneTime ? 1 : 0,
+      created_at: now,
+      expires_at: now + TOKEN_LIFETIME_MS,
+    },
+  };
+}
+
+/** Creates a token inside the caller's transaction and returns it (only its digest is stored). */
+export async function issueToken(tx: Tx, sealer: Sealer, appRowId: number, grant: TokenGrant, now = Date.now()): Promise<string> {
+  const { token, row } = rowFor(sealer, appRowId, grant, now);
+  await sweepExpired(tx, appRowId, now);
+  await tx.insertInto('social_tokens').values(row).execute();
+  return token;
+}
+
+/**
+ * Creates many tokens at once, for imports and for the `auth_info` benchmark, which exchanges
+ * pre-made tokens instead of signing in through a browser for each.
+ */
+export async function issueTokens(store: Store, sealer: Sealer, appRowId: number, grants: readonly TokenGrant[], now = Date.now()): Promise<string[]> {
+  const made = grants.map((g) => rowFor(sealer, appRowId, g, now));
+  for (let i = 0; i < made.length; i += INSERT_CHUNK) {
+    const rows = made.slice(i, i + INSERT_CHUNK).map((m) => m.row);
+    await store.write((tx) => tx.insertInto('social_tokens').values(rows).execute());
+  }
+  return made.map((m) => m.token);
+}
+
+async function sweepExpired(tx: Tx, appRowId: number, now: number): Promise<void> {
+  const expired = tx.selectFrom('social_tokens').select('id').where('app_id', '=', appRowId).where('expires_at', '<=', now).limit(SWEEP_BATCH);
+  await tx.deleteFrom('social_tokens').where('id', 'in', expired).execute();
+}
+
+function tokenUrlMismatch(): SocialError {
+  // Janrain answers code 3 with this message; its clients match on the message's start.
+  return new SocialError(3, 'Token URL mismatch: tokenUrl differs from the token_url the token was sent to', 401);
+}
+
+/**
+ * Exchanges a token for its answer. A one-time token is consumed by the same statement that
+ * reads it (DELETE … RETURNING), so that of two concurrent calls exactly one succeeds. Unknown,
+ * expired, used and other applications' tokens are all "Data not found" (code 2).
+ */
+export async function redeemToken(store: Store, sealer: Sealer, appRowId: number, token: string, options: { tokenUrl?: string; now?: number } = {}): Promise<RedeemedToken> {
+  const given = token.trim().toLowerCase();
+  if (!TOKEN_SHAPE.test(given)) throw socialErrors.dataNotFound();
+  const now = options.now ?? Date.now();
+  const tokenDigest = digest(given);
+  const wantedUrl = options.tokenUrl === undefined ? undefined : (tokenUrlKey(options.tokenUrl) ?? '');
+
+  const consumed = await store.write((tx) => {
+    let query = tx
+      .deleteFrom('social_tokens')
+      .where('token_digest', '=', tokenDigest)
+      .where('app_id', '=', appRowId)
+      .where('one_time', '=', 1)
+      .where('expires_at', '>', now);
+    if (wantedUrl !== undefined) query = query.where('token_url', '=', wantedUrl);
+    return query
+      .returning((eb) => [
+        'identifier',
+        'answer_sealed',
+        eb
+          .selectFrom('social_mappings')
+          .select('social_mappings.primary_key')
+          .whereRef('social_mappings.app_id', '=', 'social_tokens.app_id')
+          .whereRef('social_mappings.identifier', '=', 'social_tokens.identifier')
+          .as('primary_key'),
+      ])
+      .executeTakeFirst();
+  });
+  if (consumed) return redeemed(sealer, consumed);
+
+  // Not consumable: a reusable token, or a refusal whose reason the caller should learn.
+  const row = await store.db
+    .selectFrom('social_tokens')
+    .select(['app_id', 'identifier', 'answer_sealed', 'token_url', 'one_time', 'expires_at'])
+    .where('token_digest', '=', tokenDigest)
+    .executeTakeFirst();
+  if (!row || row.app_id !== appRowId || row.expires_at <= now) throw socialErrors.dataNotFound();
+  if (wantedUrl !== undefined && row.token_url !== wantedUrl) throw tokenUrlMismatch();
+  // A one-time token still here was consumed by a concurrent call after our attempt failed.
+  if (row.one_time === 1) throw socialErrors.dataNotFound();
+  return redeemed(sealer, { ...row, primary_key: (await primaryKeyOf(store.db, appRowId, row.identifier)) ?? null });
+}
+
+function redeemed(sealer: Sealer, row: { identifier: string; answer_sealed: string; primary_key: string | null }): RedeemedToken {
+  const answer = JSON.parse(sealer.open(row.answer_sealed)) as SignInAnswer;
+  return { identifier: row.identifier, answer, primaryKey: row.primary_key ?? undefined };
+}
