@@ -1,5 +1,6 @@
 import type { Sealer } from '../crypto/sealer.js';
 import { createClient } from '../registration/clients/clients.js';
+import { provisionStandardUserType } from '../registration/schema/standard-user.js';
 import type { Tx } from '../store/store.js';
 
 export interface RegistrationCredentials {
@@ -16,5 +17,6 @@ export interface RegistrationCredentials {
 export async function provisionRegistration(tx: Tx, appRowId: number, sealer?: Sealer): Promise<RegistrationCredentials> {
   const owner = await createClient(tx, appRowId, { description: 'Owner (created with the application)', features: ['owner'] }, sealer);
   const login = await createClient(tx, appRowId, { description: 'Login client (created with the application)', features: ['login_client'] }, sealer);
+  await provisionStandardUserType(tx, appRowId);
   return { owner, login };
 }

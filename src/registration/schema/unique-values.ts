@@ -101,15 +101,17 @@ async function insertOrRefuse(db: Kysely<UniqueValuesDatabase>, typeId: number, 
     .insertInto('entity_unique_values')
     .values(rows)
     .onConflict((oc) => oc.columns(['type_id', 'attribute', 'value']).doNothing())
-    .returning(['attribute', 'value'])
+    .returning(['attribute', 'value', 'entity_id'])
     .execute();
   if (inserted.length === rows.length) return;
-  const done = new Set(inserted.map((r) => `${r.attribute}\u0000${r.value}`));
-  const refused = rows.filter((r) => !done.has(`${r.attribute}\u0000${r.value}`));
+  // Two rows of one batch may carry the same value for different records: key on the holder too.
+  const key = (r: { attribute: string; value: string; entity_id: number }) => `${r.attribute}\u0000${r.value}\u0000${Number(r.entity_id)}`;
+  const done = new Set(inserted.map(key));
+  const refused = rows.filter((r) => !done.has(key(r)));
   for (const row of refused) {
     const holder = await db.selectFrom('entity_unique_values').select('entity_id').where('type_id', '=', typeId).where('attribute', '=', row.attribute).where('value', '=', row.value).executeTakeFirst();
     // The same record listing one value in two elements is not a conflict (locally-unique says whether that is allowed).
-    if (holder && holder.entity_id !== row.entity_id) throw new RegistrationError(361, `another record already has this value of ${row.attribute}`, { extra: { attribute_name: row.attribute } });
+    if (holder && Number(holder.entity_id) !== row.entity_id) throw new RegistrationError(361, `another record already has this value of ${row.attribute}`, { extra: { attribute_name: row.attribute } });
   }
 }
 
