@@ -4,6 +4,7 @@ import { BODY_LIMIT, installWire } from './http/wire.js';
 import { requestLogController, requestLogger } from './ops/logging.js';
 import { registerOpsRoutes } from './ops/routes.js';
 import { registerPartnerRoutes } from './partner/routes.js';
+import { registerRecordRoutes } from './registration/records/routes.js';
 import { registerSchemaRoutes } from './registration/schema/routes.js';
 import type { Runtime } from './runtime.js';
 import { registerSocialLoginRoutes } from './social/login-routes.js';
@@ -26,5 +27,6 @@ export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
   registerSocialRoutes(app, runtime);
   registerSocialLoginRoutes(app, runtime);
   registerSchemaRoutes(app, runtime);
+  registerRecordRoutes(app, runtime);
   return app;
 }

@@ -1,0 +1,74 @@
+import { sql, type RawBuilder } from 'kysely';
+import { RegistrationError } from '../../http/errors.js';
+import type { Db, Dialect } from '../../store/store.js';
+import type { EntityType } from '../schema/entity-types.js';
+import { compileFilter, compileSort, parseFilter, parseSortOn, type Condition, type Literal } from './filter/index.js';
+import type { JsonObject } from './json.js';
+import { presentRecord, type RecordRow, type Selection } from './present.js';
+import { inType, toRow } from './record-store.js';
+
+/** entity.find: at most this many records per call (NOTES.md §5), 100 unless told. */
+export const MAX_RESULTS = 10_000;
+export const DEFAULT_RESULTS = 100;
+
+/** The SQL condition of a filter over the type's records; no filter matches every record. */
+export function filterCondition(dialect: Dialect, type: EntityType, filter: string | undefined): RawBuilder<boolean> {
+  if (filter === undefined || filter.trim() === '') return sql<boolean>`1 = 1`;
+  return compileFilter(parseFilter(filter), { dialect, resolve: type.resolve });
+}
+
+/**
+ * `key_attribute` + `key_value` (JSON text: `"\"abc\""`) as a condition: the same comparison a
+ * filter `key = value` makes, so that the attribute's index serves it.
+ */
+export function keyCondition(dialect: Dialect, type: EntityType, keyAttribute: string, keyValue: string): RawBuilder<boolean> {
+  let value: unknown;
+  try {
+    value = JSON.parse(keyValue);
+  } catch {
+    // Some clients send a bare string; Janrain's own examples always quote it.
+    value = keyValue;
+  }
+  let literal: Literal;
+  if (typeof value === 'string') literal = { type: 'string', value };
+  else if (typeof value === 'number' && Number.isFinite(value)) literal = { type: 'number', text: String(value) };
+  else if (typeof value === 'boolean') literal = { type: 'boolean', value };
+  else throw new RegistrationError(200, 'key_value must be a JSON string, number or boolean', { argumentName: 'key_value' });
+  const attr = type.resolve(keyAttribute);
+  if (!attr) throw new RegistrationError(223, `unknown attribute ${keyAttribute}`, { argumentName: 'key_attribute' });
+  if (attr.plural || ['object', 'plural', 'json', 'password'].includes(attr.type)) {
+    throw new RegistrationError(200, `key_attribute must be a single value attribute outside plurals, not ${keyAttribute}`, { argumentName: 'key_attribute' });
+  }
+  const condition: Condition = { kind: 'compare', attribute: keyAttribute, operator: '=', value: literal, position: 1, valuePosition: 1 };
+  try {
+    return compileFilter(condition, { dialect, resolve: type.resolve });
+  } catch (err) {
+    if (err instanceof RegistrationError) throw new RegistrationError(err.code, err.description.replace(/ at position \d+/, ''), { argumentName: 'key_value' });
+    throw err;
+  }
+}
+
+export interface FindQuery {
+  filter?: string;
+  sortOn?: unknown;
+  maxResults: number;
+  /** 1-based. */
+  firstResult: number;
+  showTotalCount: boolean;
+}
+
+export async function findRecords(db: Db, dialect: Dialect, type: EntityType, query: FindQuery, selection: Selection): Promise<{ results: JsonObject[]; totalCount?: number }> {
+  const where = filterCondition(dialect, type, query.filter);
+  const order = compileSort(query.sortOn === undefined ? [] : parseSortOn(query.sortOn), { dialect, resolve: type.resolve });
+  const offset = query.firstResult - 1;
+  const page = await sql<RecordRow & { data: unknown }>`select "id", "uuid", "created", "last_updated", "data" from "entities"
+    where ${inType(type)} and (${where}) order by ${sql.join(order)} limit ${query.maxResults}${offset > 0 ? sql` offset ${offset}` : sql``}`.execute(db);
+  const results = page.rows.map((row) => presentRecord(toRow(row), selection));
+  if (!query.showTotalCount) return { results };
+  return { results, totalCount: await countRecords(db, dialect, type, query.filter) };
+}
+
+export async function countRecords(db: Db, dialect: Dialect, type: EntityType, filter: string | undefined): Promise<number> {
+  const result = await sql<{ n: number }>`select count(*) as "n" from "entities" where ${inType(type)} and (${filterCondition(dialect, type, filter)})`.execute(db);
+  return Number(result.rows[0]?.n ?? 0);
+}

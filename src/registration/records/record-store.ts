@@ -1,0 +1,174 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Db, Dialect, Tx } from '../../store/store.js';
+import type { EntityType } from '../schema/entity-types.js';
+import { nowEpochMicros } from './datetime.js';
+import { isObject, type JsonObject } from './json.js';
+import type { RecordRow } from './present.js';
+
+/**
+ * Persistence of records: the `entities` rows, their history (`entity_versions`, written in
+ * the same transaction as every change) and orphaned plural elements. Every query is scoped
+ * to one entity type, whose internal id is inlined as a literal (records contract) so that the
+ * per-type partial indexes serve it.
+ */
+
+type Reader = Db | Tx;
+
+/** `"type_id" = 42`: the scope of every records query. */
+export function inType(type: Pick<EntityType, 'id'>): RawBuilder<boolean> {
+  if (!Number.isSafeInteger(type.id)) throw new Error('entity type ids are integers');
+  return sql<boolean>`${sql.ref('type_id')} = ${sql.raw(String(type.id))}`;
+}
+
+/** `data` as the driver hands it back: JSON text on SQLite, already parsed jsonb on PostgreSQL. */
+export function parseData(data: unknown): JsonObject {
+  const value = typeof data === 'string' ? (JSON.parse(data) as unknown) : data;
+  return isObject(value) ? value : {};
+}
+
+/** How a record is named by a call (NOTES.md §5). `where` is a condition over the row (key_attribute lookups). */
+export type Selector = { id: number } | { uuid: string } | { where: RawBuilder<boolean> };
+
+function selectorSql(selector: Selector): RawBuilder<boolean> {
+  if ('id' in selector) return sql<boolean>`${sql.ref('id')} = ${selector.id}`;
+  if ('uuid' in selector) return sql<boolean>`${sql.ref('uuid')} = ${selector.uuid.toLowerCase()}`;
+  return selector.where;
+}
+
+const COLUMNS = sql.raw('"id", "uuid", "created", "last_updated", "data"');
+
+export function toRow(row: { id: number; uuid: string; created: number; last_updated: number; data: unknown }): RecordRow {
+  return { id: Number(row.id), uuid: row.uuid, created: Number(row.created), last_updated: Number(row.last_updated), data: parseData(row.data) };
+}
+
+/** The record a selector names (the lowest id when a key attribute is shared), locked for the rest of the transaction on PostgreSQL when `lock`. */
+export async function findRecord(db: Reader, dialect: Dialect, type: EntityType, selector: Selector, options: { lock?: boolean } = {}): Promise<RecordRow | undefined> {
+  const lock = options.lock && dialect === 'postgres' ? sql.raw(' for update') : sql.raw('');
+  const result = await sql<{ id: number; uuid: string; created: number; last_updated: number; data: unknown }>`select ${COLUMNS} from "entities" where ${inType(type)} and ${selectorSql(selector)} order by "id" limit 1${lock}`.execute(db);
+  const row = result.rows[0];
+  return row && toRow(row);
+}
+
+/** A timestamp for a write: now, but always after the record's previous one so that history intervals never collapse. */
+export function nextTimestamp(previous?: number): number {
+  const now = nowEpochMicros();
+  return previous !== undefined && now <= previous ? previous + 1 : now;
+}
+
+/** `n` fresh plural element ids, unique across the installation. */
+export async function allocateElementIds(tx: Tx, dialect: Dialect, n: number): Promise<number[]> {
+  if (n === 0) return [];
+  if (dialect === 'postgres') {
+    const result = await sql<{ id: number }>`select nextval('entity_element_ids') as "id" from generate_series(1, ${n})`.execute(tx);
+    return result.rows.map((r) => Number(r.id));
+  }
+  const row = await tx.updateTable('entity_element_counter').set((eb) => ({ next_id: eb('next_id', '+', n) })).where('id', '=', 1).returning('next_id').executeTakeFirstOrThrow();
+  const end = Number(row.next_id);
+  return Array.from({ length: n }, (_, i) => end - n + i);
+}
+
+export interface NewRecord {
+  uuid: string;
+  created: number;
+  last_updated: number;
+  /** JSON text of `data`. */
+  json: string;
+}
+
+/** Inserts records with one multi-row statement; answers their ids in input order. */
+export async function insertRecords(tx: Tx, type: EntityType, records: NewRecord[]): Promise<number[]> {
+  if (records.length === 0) return [];
+  const rows = await tx
+    .insertInto('entities')
+    .values(records.map((r) => ({ type_id: type.id, uuid: r.uuid, created: r.created, last_updated: r.last_updated, data: r.json })))
+    .returning(['id', 'uuid'])
+    .execute();
+  const ids = new Map(rows.map((r) => [r.uuid, Number(r.id)]));
+  return records.map((r) => ids.get(r.uuid)!);
+}
+
+/** Replaces a record's data, keeping its previous state in the history. `previousJson` is that state's data as JSON text. */
+export async function saveRecord(tx: Tx, type: EntityType, previous: RecordRow, previousJson: string, data: JsonObject, lastUpdated: number): Promise<void> {
+  await tx
+    .insertInto('entity_versions')
+    .values({ type_id: type.id, entity_id: previous.id, uuid: previous.uuid, created: previous.created, last_updated: previous.last_updated, superseded: lastUpdated, deleted: 0, data: previousJson })
+    .execute();
+  await tx.updateTable('entities').set({ data: JSON.stringify(data), last_updated: lastUpdated }).where(inType(type)).where('id', '=', previous.id).execute();
+}
+
+/** Deletes a record; its last state stays in the history so that versions/entity still answers for earlier instants. */
+export async function deleteRecord(tx: Tx, type: EntityType, previous: RecordRow, at: number): Promise<void> {
+  await tx
+    .insertInto('entity_versions')
+    .values({ type_id: type.id, entity_id: previous.id, uuid: previous.uuid, created: previous.created, last_updated: previous.last_updated, superseded: at, deleted: 1, data: JSON.stringify(previous.data) })
+    .execute();
+  await tx.deleteFrom('entities').where(inType(type)).where('id', '=', previous.id).execute();
+}
+
+/** Deletes every record of the type matching `where`, keeping each one's last state in the history; answers how many. */
+export async function deleteMatching(tx: Tx, dialect: Dialect, type: EntityType, where: RawBuilder<boolean>): Promise<number> {
+  const at = nextTimestamp();
+  if (dialect === 'postgres') {
+    // One statement, so that rows a concurrent write adds between two statements cannot escape the history.
+    const result = await sql<{ n: number }>`with gone as (delete from "entities" where ${inType(type)} and (${where}) returning ${COLUMNS})
+      , kept as (insert into "entity_versions" ("type_id", "entity_id", "uuid", "created", "last_updated", "superseded", "deleted", "data")
+        select ${sql.raw(String(type.id))}, "id", "uuid", "created", "last_updated", greatest(${at}::bigint, "last_updated" + 1), 1, "data"::text from gone returning 1)
+      select count(*)::int as "n" from kept`.execute(tx);
+    return Number(result.rows[0]?.n ?? 0);
+  }
+  // SQLite runs one writer at a time: nothing can change between these two statements.
+  await sql`insert into "entity_versions" ("type_id", "entity_id", "uuid", "created", "last_updated", "superseded", "deleted", "data")
+    select "type_id", "id", "uuid", "created", "last_updated", max(${at}, "last_updated" + 1), 1, "data" from "entities" where ${inType(type)} and (${where})`.execute(tx);
+  const result = await sql`delete from "entities" where ${inType(type)} and (${where})`.execute(tx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** entity.purge: every record of the type and its history, for good. */
+export async function purgeType(tx: Tx, type: EntityType): Promise<number> {
+  await tx.deleteFrom('entity_versions').where(inType(type)).execute();
+  await tx.deleteFrom('entity_orphans').where(inType(type)).execute();
+  const result = await tx.deleteFrom('entities').where(inType(type)).executeTakeFirst();
+  return Number(result.numDeletedRows ?? 0);
+}
+
+export async function addOrphans(tx: Tx, type: EntityType, entityId: number, dropped: Array<{ plural: string; element: JsonObject }>, at: number): Promise<void> {
+  if (dropped.length === 0) return;
+  await tx
+    .insertInto('entity_orphans')
+    .values(
+      dropped.map(({ plural, element }) => {
+        const { id, ...rest } = element;
+        return { id: Number(id), type_id: type.id, entity_id: entityId, plural, data: JSON.stringify(rest), orphaned_at: at };
+      }),
+    )
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+}
+
+/** Removes an orphan of the type and answers it (its plural's schema path and its fields), or undefined. */
+export async function takeOrphan(tx: Tx, type: EntityType, id: number): Promise<{ plural: string; data: JsonObject } | undefined> {
+  const row = await tx.deleteFrom('entity_orphans').where(inType(type)).where('id', '=', id).returning(['plural', 'data']).executeTakeFirst();
+  return row && { plural: row.plural, data: parseData(row.data) };
+}
+
+/**
+ * The record as it was at `micros`: the current row if it was already in that state, else the
+ * history state whose interval holds the instant; undefined when the record did not exist then.
+ */
+export async function recordAt(db: Reader, type: EntityType, selector: { id: number } | { uuid: string }, micros: number): Promise<RecordRow | undefined> {
+  const current = await findRecord(db, 'sqlite', type, selector);
+  if (current && current.last_updated <= micros) return current.created <= micros ? current : undefined;
+  const byId = 'id' in selector;
+  const row = await db
+    .selectFrom('entity_versions')
+    .select(['entity_id', 'uuid', 'created', 'last_updated', 'data'])
+    .where(inType(type))
+    .where(byId ? 'entity_id' : 'uuid', '=', byId ? selector.id : selector.uuid.toLowerCase())
+    .where('last_updated', '<=', micros)
+    .where('superseded', '>', micros)
+    .orderBy('last_updated', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row || row.created > micros) return undefined;
+  return toRow({ id: row.entity_id, uuid: row.uuid, created: row.created, last_updated: row.last_updated, data: row.data });
+}
