@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { beforeAll, expect, it } from 'vitest';
+import { createTestApp } from '../../../test/fixtures.js';
+import { call, describeEachDatabase } from '../../../test/server.js';
+import { RegistrationError } from '../../http/errors.js';
+import { findAppByAppId } from '../../partner/apps.js';
+import type { Tx } from '../../store/store.js';
+import { getEntityType, type EntityType } from './entity-types.js';
+import { uniqueViolationAttribute } from './indexes.js';
+import { claimUniqueValues, uniqueKey } from './unique-values.js';
+
+describeEachDatabase('unique values of the standard user type', (server) => {
+  let type: EntityType;
+  const store = () => server().running.runtime.store;
+
+  beforeAll(async () => {
+    const app = await createTestApp(server());
+    const appRowId = (await findAppByAppId(store().db, app.appId))!.id;
+    type = await getEntityType(store().db, appRowId, 'user');
+  });
+
+  async function insertUser(tx: Tx, data: unknown): Promise<number> {
+    const text = JSON.stringify(data);
+    const value = store().dialect === 'postgres' ? sql`cast(${text} as jsonb)` : sql`${text}`;
+    const now = Date.now() * 1000;
+    const result = await sql<{ id: number }>`insert into entities (type_id, uuid, created, last_updated, data) values (${type.id}, ${randomUUID()}, ${now}, ${now}, ${value}) returning id`.execute(tx);
+    return Number(result.rows[0].id);
+  }
+
+  it('lets exactly one of two concurrent records claim a profiles.identifier (the other: 361; identifiers are case-sensitive)', async () => {
+    const identifier = `https://www.google.com/profiles/${randomUUID()}`;
+    const attempts = await Promise.allSettled(
+      [1, 2].map((n) =>
+        store().write(async (tx) => {
+          const data = { email: `u${n}-${identifier}@example.com`, profiles: [{ id: n, identifier, domain: 'google.com' }] };
+          const id = await insertUser(tx, data);
+          await claimUniqueValues(tx, type, id, data, { fresh: true });
+          return id;
+        }),
+      ),
+    );
+    expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+    const failed = attempts.find((a) => a.status === 'rejected') as PromiseRejectedResult;
+    expect(failed.reason).toBeInstanceOf(RegistrationError);
+    expect(failed.reason.code).toBe(361);
+    const rows = await sql<{ value: string }>`select value from entity_unique_values where type_id = ${type.id} and value = ${identifier}`.execute(store().db);
+    expect(rows.rows).toHaveLength(1);
+  });
+
+  it('releases a record\'s old values when it claims again, and frees them when the record goes', async () => {
+    const id = await store().write(async (tx) => {
+      const data = { profiles: [{ id: 1, identifier: 'old-id' }] };
+      const id = await insertUser(tx, data);
+      await claimUniqueValues(tx, type, id, data, { fresh: true });
+      return id;
+    });
+    await store().write((tx) => claimUniqueValues(tx, type, id, { profiles: [{ id: 1, identifier: 'new-id' }, { id: 2, identifier: 'new-id' }] }));
+    const held = await sql<{ value: string }>`select value from entity_unique_values where entity_id = ${id}`.execute(store().db);
+    expect(held.rows.map((r) => r.value)).toEqual(['new-id']);
+    const other = await store().write(async (tx) => {
+      const data = { profiles: [{ id: 3, identifier: 'old-id' }] };
+      const other = await insertUser(tx, data);
+      await claimUniqueValues(tx, type, other, data, { fresh: true });
+      return other;
+    });
+    await store().write(async (tx) => {
+      await sql`delete from entities where id = ${other}`.execute(tx);
+    });
+    expect((await sql`select 1 from entity_unique_values where entity_id = ${other}`.execute(store().db)).rows).toHaveLength(0);
+  });
+
+  it('keeps long values as digests and text case-insensitively', () => {
+    const def = { name: 'identifier', type: 'string' as const };
+    expect(uniqueKey('ABC', def)).toBe('abc');
+    expect(uniqueKey('ABC', { ...def, 'case-sensitive': true })).toBe('ABC');
+    expect(uniqueKey('x'.repeat(300), def)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(uniqueKey(null, def)).toBeUndefined();
+  });
+
+  it('refuses a second email in any case through the unique index, and names the attribute', async () => {
+    await store().write((tx) => insertUser(tx, { email: 'Same@Example.com' }));
+    const err = await store()
+      .write((tx) => insertUser(tx, { email: 'same@example.COM' }))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).toBeDefined();
+    expect(uniqueViolationAttribute(type, store().dialect, err)).toBe('email');
+  });
+
+  it('gives the demo application of the first start the user type too', async () => {
+    const bootstrap = JSON.parse(readFileSync(join(server().database.dataDir, 'bootstrap.json'), 'utf8'));
+    const r = await call(server().url, '/entityType.list', { client_id: bootstrap.demo.captureOwnerClientId, client_secret: bootstrap.demo.captureOwnerClientSecret });
+    expect(r.json).toEqual({ stat: 'ok', results: ['user'] });
+  });
+});
