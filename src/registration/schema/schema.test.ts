@@ -348,6 +348,47 @@ describeEachDatabase('entityType calls', (server) => {
     });
   });
 
+  describe('through the records calls', () => {
+    beforeAll(async () => {
+      await create('fan', [
+        { name: 'handle', type: 'string' },
+        { name: 'bio', type: 'string' },
+        { name: 'team', type: 'object', attr_defs: [{ name: 'name', type: 'string' }, { name: 'city', type: 'string' }] },
+        { name: 'cards', type: 'plural', attr_defs: [{ name: 'kind', type: 'string' }, { name: 'secret', type: 'string' }] },
+      ]);
+    });
+
+    it('applies rules on entity.create and entity.update (transforms, 360 for a refused value)', async () => {
+      await reg('/entityType.addRule', { type_name: 'fan', attributes: '["bio"]', definition: '{"truncate":5}' });
+      await reg('/entityType.addRule', { type_name: 'fan', attributes: '["handle"]', description: 'letters only', definition: '{"match-all":"[A-Za-z]+"}' });
+      const created = await reg('/entity.create', { type_name: 'fan', attributes: JSON.stringify({ handle: 'ann', bio: 'a long biography' }) });
+      expect(created.json.stat).toBe('ok');
+      const read = await reg('/entity', { type_name: 'fan', id: String(created.json.id) });
+      expect(read.json.result).toMatchObject({ handle: 'ann', bio: 'a lon' });
+      const refused = await reg('/entity.create', { type_name: 'fan', attributes: JSON.stringify({ handle: 'ann 2' }) });
+      expect(refused.json).toMatchObject({ stat: 'error', code: 360, error: 'constraint_violation' });
+      const update = await reg('/entity.update', { type_name: 'fan', id: String(created.json.id), value: JSON.stringify({ handle: 'b-b' }) });
+      expect(update.json).toMatchObject({ code: 360 });
+    });
+
+    it('removes the data of a removed attribute from records written with entity.create', async () => {
+      const created = await reg('/entity.create', {
+        type_name: 'fan',
+        attributes: JSON.stringify({ handle: 'cy', team: { name: 'Reds', city: 'Leeds' }, cards: [{ kind: 'gold', secret: 's1' }, { kind: 'red', secret: 's2' }] }),
+      });
+      expect(created.json.stat).toBe('ok');
+      await reg('/entityType.removeAttribute', { type_name: 'fan', attribute_name: 'team.city' });
+      await reg('/entityType.removeAttribute', { type_name: 'fan', attribute_name: '/cards/secret' });
+      const read = await reg('/entity', { type_name: 'fan', id: String(created.json.id) });
+      expect(read.json.result.team).toEqual({ name: 'Reds' });
+      expect(read.json.result.cards.map((c: any) => Object.keys(c).sort())).toEqual([
+        ['id', 'kind'],
+        ['id', 'kind'],
+      ]);
+      expect(JSON.stringify(await recordData(created.json.id))).not.toMatch(/Leeds|s1|s2/);
+    });
+  });
+
   describe('access schemas', () => {
     it('stores a read list per client and answers the schema it lets through', async () => {
       const none = await reg('/entityType.getAccessSchema', { type_name: 'user', for_client_id: app.loginClientId, access_type: 'read' });
