@@ -57,6 +57,12 @@ export interface ServerUnderTest {
   database: BenchDatabase;
   /** The installation's partner key (OPENRAIN_PARTNER_KEY). */
   partnerKey: string;
+  /**
+   * The server's DATABASE_URL and OPENRAIN_DATA_DIR (its sealing key lives there), for setups
+   * that must prepare data no public API makes in bulk (pre-made one-time sign-in tokens).
+   */
+  databaseUrl: string;
+  dataDir: string;
   /** Posts form parameters and returns the parsed JSON answer; throws unless it succeeded. */
   call(path: string, params?: Record<string, string>): Promise<any>;
   /** Creates an application through /partner/v2/app/create and returns its answer. */

@@ -111,7 +111,7 @@ async function runBenchmark(benchmark: Benchmark): Promise<void> {
     const bare = await startPinnedServer(BARE_FASTIFY, {});
     servers.push(bare);
 
-    const sut: ServerUnderTest = { url: target.url, database: kind, partnerKey: PARTNER_KEY, ...describeApi(target.url, PARTNER_KEY) };
+    const sut: ServerUnderTest = { url: target.url, database: kind, partnerKey: PARTNER_KEY, databaseUrl: database.url, dataDir: database.dataDir, ...describeApi(target.url, PARTNER_KEY) };
     const workload = await benchmark.setup(sut);
     const requests = workload.requests;
     if (!workload.measure && !requests?.length) throw new Error(`${benchmark.name}: the workload has neither requests nor measure()`);
