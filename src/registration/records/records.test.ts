@@ -356,6 +356,151 @@ describeEachDatabase('entity calls', (server) => {
     });
   });
 
+  describe('find, count, bulkDelete, purge', () => {
+    beforeAll(async () => {
+      await call(server().url, '/entityType.create', {
+        ...owner(),
+        type_name: 'listing',
+        attr_defs: JSON.stringify([
+          { name: 'name', type: 'string', features: ['query'] },
+          { name: 'rank', type: 'integer' },
+          { name: 'tags', type: 'plural', attr_defs: [{ name: 'tag', type: 'string' }] },
+        ]),
+      });
+    }, 30_000);
+    let ids: number[];
+    beforeAll(async () => {
+      const bulk = await reg('/entity.bulkCreate', {
+        type_name: 'listing',
+        all_attributes: JSON.stringify(
+          Array.from({ length: 25 }, (_, i) => ({ name: `n${String(i).padStart(2, '0')}`, rank: i % 5, tags: i % 2 === 0 ? [{ tag: 'even' }] : [] })),
+        ),
+      });
+      expect(bulk.json.stat).toBe('ok');
+      ids = bulk.json.results;
+    });
+    const l = (path: string, params: Record<string, string>) => reg(path, { type_name: 'listing', ...params });
+
+    it('filters, sorts and pages; show_total_count adds the total', async () => {
+      const r = await l('/entity.find', { filter: 'rank = 2', sort_on: '["-name"]', attributes: '["name","rank"]', show_total_count: 'true' });
+      expect(r.json).toEqual({ stat: 'ok', result_count: 5, total_count: 5, results: ['n22', 'n17', 'n12', 'n07', 'n02'].map((name) => ({ name, rank: 2 })) });
+      const page = await l('/entity.find', { sort_on: '["rank","name"]', max_results: '3', first_result: '4', attributes: '["name"]' });
+      expect(page.json.results).toEqual([{ name: 'n15' }, { name: 'n20' }, { name: 'n01' }]);
+      const even = await l('/entity.find', { filter: "tags.tag = 'even' and rank >= 3", attributes: '["name"]', sort_on: '["name"]' });
+      expect(even.json.results.map((x: { name: string }) => x.name)).toEqual(['n04', 'n08', 'n14', 'n18', 'n24']);
+      const all = await l('/entity.find', {});
+      expect(all.json.result_count).toBe(25);
+      expect(all.json.results[0]).toMatchObject({ id: ids[0], name: 'n00', rank: 0, tags: [{ id: expect.any(Number), tag: 'even' }] });
+      expect(all.json).not.toHaveProperty('total_count');
+    });
+
+    it('pages through everything by id > N with sort_on ["id"]', async () => {
+      const seen: number[] = [];
+      let last = 0;
+      for (;;) {
+        const r = await l('/entity.find', { filter: `id > ${last}`, sort_on: '["id"]', max_results: '7', attributes: '["id"]' });
+        if (r.json.result_count === 0) break;
+        for (const x of r.json.results) seen.push(x.id);
+        last = seen[seen.length - 1];
+      }
+      expect(seen).toEqual(ids);
+    });
+
+    it('answers bad filters, sorts and limits with their codes', async () => {
+      expect((await l('/entity.find', { filter: 'name = ' })).json).toMatchObject({ code: 200, argument_name: 'filter' });
+      expect((await l('/entity.find', { filter: "name contains 'x'" })).json).toMatchObject({ code: 485 });
+      expect((await l('/entity.find', { filter: "nope = 'x'" })).json).toMatchObject({ code: 223 });
+      expect((await l('/entity.find', { sort_on: '["nope"]' })).json).toMatchObject({ code: 200, argument_name: 'sort_on' });
+      expect((await l('/entity.find', { max_results: '10001' })).json).toMatchObject({ code: 200, argument_name: 'max_results' });
+      expect((await l('/entity.find', { first_result: '0' })).json).toMatchObject({ code: 200, argument_name: 'first_result' });
+      expect((await l('/entity.find', { filter: "name = 'x'; drop table entities" })).json).toMatchObject({ code: 200 });
+    });
+
+    it('counts, with and without a filter', async () => {
+      expect((await l('/entity.count', {})).json).toEqual({ stat: 'ok', total_count: 25 });
+      expect((await l('/entity.count', { filter: 'rank < 2' })).json).toEqual({ stat: 'ok', total_count: 10 });
+    });
+
+    it('bulkDelete counts without commit=true and deletes with it; purge needs commit=true', async () => {
+      expect((await l('/entity.bulkDelete', { filter: 'rank = 4', commit: 'false' })).json).toEqual({ stat: 'ok', total_count: 5 });
+      expect((await l('/entity.count', {})).json.total_count).toBe(25);
+      expect((await l('/entity.bulkDelete', { filter: 'rank = 4' })).json).toMatchObject({ code: 100, argument_name: 'commit' });
+      expect((await l('/entity.bulkDelete', { filter: 'rank = 4', commit: 'true' })).json).toEqual({ stat: 'ok', total_count: 5 });
+      expect((await l('/entity.count', {})).json.total_count).toBe(20);
+      const deleted = ids[4];
+      const v = await l('/versions/entity', { id: String(deleted), timestamp: '2200-01-01' });
+      expect(v.json).toMatchObject({ code: 310 });
+      expect((await l('/entity.purge', { commit: 'false' })).json).toMatchObject({ code: 200, argument_name: 'commit' });
+      expect((await l('/entity.purge', {})).json).toMatchObject({ code: 100 });
+      expect((await l('/entity.purge', { commit: 'true' })).json).toEqual({ stat: 'ok', total_count: 20 });
+      expect((await l('/entity.count', {})).json.total_count).toBe(0);
+    });
+  });
+
+  describe('entity.bulkCreate', () => {
+    it('answers one entry per input: ids and uuids, or the error object of that input', async () => {
+      await create({ email: 'taken@example.com' });
+      const items = [
+        { email: 'b1@example.com', created: '2010-05-06 07:08:09.123456 +0000', password: { type: 'password-md5-salted-right-base64', value: 'abc=', salt: 'xyz' } },
+        { email: 'taken@example.com' },
+        { age: 'old' },
+        { email: 'b4@example.com', profiles: [{ domain: 'a' }, { domain: 'b' }] },
+        { email: 'B1@example.com' },
+        { id: 3 },
+        'not an object',
+      ];
+      const r = await reg('/entity.bulkCreate', { all_attributes: JSON.stringify(items) });
+      expect(r.json.stat).toBe('ok');
+      const { results, uuid_results } = r.json;
+      expect(results).toHaveLength(7);
+      expect(uuid_results).toHaveLength(7);
+      expect(results[0]).toEqual(expect.any(Number));
+      expect(uuid_results[0]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(results[1]).toMatchObject({ stat: 'error', code: 361, error: 'unique_violation' });
+      expect(uuid_results[1]).toEqual(results[1]);
+      expect(results[2]).toMatchObject({ stat: 'error', code: 341 });
+      expect(results[3]).toEqual(expect.any(Number));
+      expect(results[4]).toMatchObject({ code: 361 });
+      expect(results[5]).toMatchObject({ code: 320 });
+      expect(results[6]).toMatchObject({ code: 341 });
+      const first = (await get(results[0])).result;
+      expect(first).toMatchObject({ uuid: uuid_results[0], email: 'b1@example.com', created: '2010-05-06 07:08:09.123456 +0000' });
+      expect(first).not.toHaveProperty('password');
+      const fourth = (await get(results[3])).result;
+      expect(fourth.profiles.map((p: { domain: string }) => p.domain)).toEqual(['a', 'b']);
+      expect(fourth.profiles[0].id).not.toBe(fourth.profiles[1].id);
+    });
+
+    it('writes each record on its own with commit_each', async () => {
+      const r = await reg('/entity.bulkCreate', { all_attributes: JSON.stringify([{ email: 'c1@example.com' }, { email: 'c1@example.com' }, { email: 'c3@example.com' }]), commit_each: 'true' });
+      expect(r.json.results[0]).toEqual(expect.any(Number));
+      expect(r.json.results[1]).toMatchObject({ code: 361 });
+      expect(r.json.results[2]).toEqual(expect.any(Number));
+    });
+
+    it('refuses a malformed batch as a whole', async () => {
+      expect((await reg('/entity.bulkCreate', { all_attributes: '{"email":"x"}' })).json).toMatchObject({ code: 200, argument_name: 'all_attributes' });
+      expect((await reg('/entity.bulkCreate', { all_attributes: '[]' })).json).toMatchObject({ code: 200 });
+      expect((await reg('/entity.bulkCreate', {})).json).toMatchObject({ code: 100 });
+    });
+  });
+
+  describe('entity.adopt', () => {
+    it('adopts an element entity.replace orphaned into a plural of the same or another record', async () => {
+      const { id } = await create({ profiles: [{ domain: 'keep.com' }, { domain: 'orphan.com', identifier: 'https://adopt/1' }] });
+      const [keep, orphan] = (await get(id)).result.profiles;
+      await reg('/entity.replace', { id: String(id), attribute_name: 'profiles', value: JSON.stringify([{ id: keep.id, domain: 'keep.com' }]) });
+      expect((await get(id)).result.profiles.map((p: { id: number }) => p.id)).toEqual([keep.id]);
+      const other = await create({ email: 'adopter@example.com' });
+      const adopted = await reg('/entity.adopt', { id: String(other.id), attribute_name: '/profiles', child_id: String(orphan.id) });
+      expect(adopted.json).toEqual({ stat: 'ok' });
+      expect((await get(other.id)).result.profiles).toEqual([{ id: orphan.id, identifier: 'https://adopt/1', domain: 'orphan.com', followers: [] }]);
+      expect((await reg('/entity.adopt', { id: String(id), attribute_name: 'profiles', child_id: String(orphan.id) })).json).toMatchObject({ code: 310, argument_name: 'child_id' });
+      expect((await reg('/entity.adopt', { id: String(id), attribute_name: 'email', child_id: '1' })).json).toMatchObject({ code: 200 });
+      expect((await reg('/entity.adopt', { id: String(id), attribute_name: 'profiles' })).json).toMatchObject({ code: 100, argument_name: 'child_id' });
+    });
+  });
+
   describe('passwords', () => {
     it('stores argon2id, checks password_value (350 when wrong) and never returns a password', async () => {
       const { id } = await create({ email: 'pw@example.com', password: 'correct horse' });
