@@ -25,23 +25,25 @@ const consent = (name: string, description: string): AttrDef => ({
 
 /**
  * The `user` entity type every application starts with: Janrain's standard attributes, the ones
- * the sign-in, registration and profile flows read and write (NOTES.md §6, §8).
+ * the sign-in, registration and profile flows read and write (NOTES.md §6, §8). Only `email`
+ * is indexed: every per-type index is built by scanning all of `entities`, which a new
+ * application should not pay more than once; operators add `query` attributes as they need.
  */
 export const STANDARD_USER_ATTR_DEFS: AttrDef[] = [
   text('email', 255, { description: 'primary email address', constraints: ['unique', 'email-address'], features: ['query'] }),
-  time('emailVerified', { description: 'when the email address was verified', features: ['query'] }),
+  time('emailVerified', { description: 'when the email address was verified' }),
   { name: 'password', type: 'password', description: 'the password hash (never returned)' },
-  text('displayName', 255, { description: 'name shown to others', features: ['query'] }),
+  text('displayName', 255, { description: 'name shown to others' }),
   text('givenName', 1000, { description: 'first name' }),
   text('middleName', 1000, { description: 'middle name' }),
-  text('familyName', 1000, { description: 'last name', features: ['query'] }),
+  text('familyName', 1000, { description: 'last name' }),
   { name: 'birthday', type: 'date', description: 'date of birth' },
   text('gender', 100, { description: 'gender as the user gave it' }),
   text('aboutMe', 1000, { description: 'a few words about the user' }),
   text('currentLocation', 1000, { description: 'where the user is' }),
-  text('mobileNumber', 100, { description: 'mobile phone number', features: ['query'] }),
+  text('mobileNumber', 100, { description: 'mobile phone number' }),
   time('mobileNumberVerified', { description: 'when the mobile number was verified' }),
-  exact('externalId', 1000, { description: 'identifier of the user in another system', features: ['query'] }),
+  exact('externalId', 1000, { description: 'identifier of the user in another system' }),
   {
     name: 'photos',
     type: 'plural',
@@ -109,7 +111,7 @@ export const STANDARD_USER_ATTR_DEFS: AttrDef[] = [
     description: 'status messages',
     attr_defs: [text('status', 1000), time('statusCreated')],
   },
-  time('lastLogin', { description: 'when the user last signed in', features: ['query'] }),
+  time('lastLogin', { description: 'when the user last signed in' }),
   text('lastLoginMethod', 100, { description: 'how the user last signed in (password, social, ...)' }),
   time('deactivateAccount', { description: 'when the account was deactivated' }),
   time('accountDeleteRequestTime', { description: 'when the user asked for the account to be deleted' }),
