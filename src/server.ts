@@ -9,6 +9,7 @@ import { registerSchemaRoutes } from './registration/schema/routes.js';
 import type { Runtime } from './runtime.js';
 import { registerSocialLoginRoutes } from './social/login-routes.js';
 import { registerSocialRoutes } from './social/routes.js';
+import { registerWebRoutes } from './web/routes.js';
 
 /** The HTTP server with every surface's routes; it does not listen yet. */
 export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
@@ -28,5 +29,6 @@ export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
   registerSocialLoginRoutes(app, runtime);
   registerSchemaRoutes(app, runtime);
   registerRecordRoutes(app, runtime);
+  registerWebRoutes(app, runtime);
   return app;
 }
