@@ -87,6 +87,18 @@ export function countAttributes(defs: readonly AttrDef[]): number {
   return defs.reduce((n, d) => n + 1 + (d.attr_defs ? countAttributes(d.attr_defs) : 0), 0);
 }
 
+/**
+ * Drops reserved attributes exactly as answers show them (`id` of type id, `uuid` of type uuid,
+ * `created` / `lastUpdated` of type dateTime, and `id` of type id in plural elements), so that a
+ * schema exported with entityType can be created again as it is. A reserved name with another
+ * type is left for checkAttrDefs to refuse (234).
+ */
+export function withoutReserved(defs: readonly AttrDef[], inPlural = false): AttrDef[] {
+  return defs
+    .filter((d) => !(inPlural ? d.name === 'id' && d.type === 'id' : RESERVED_ATTR_DEFS.some((r) => r.name === d.name && r.type === d.type)))
+    .map((d) => (d.attr_defs ? { ...d, attr_defs: withoutReserved(d.attr_defs, d.type === 'plural') } : d));
+}
+
 /** The attr_defs an answer shows: reserved attributes first, and an `id` in every plural's elements. */
 export function withReserved(defs: readonly AttrDef[]): AttrDef[] {
   return [...RESERVED_ATTR_DEFS.map((d) => ({ ...d })), ...defs.map(withElementIds)];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { RegistrationError } from '../../http/errors.js';
 import type { Dialect, Tx } from '../../store/store.js';
 import type { AttrDef, ConstraintName } from './attr-def.js';
-import { checkAttrDefs, countAttributes, MAX_ATTRIBUTES } from './definitions.js';
+import { checkAttrDefs, countAttributes, MAX_ATTRIBUTES, withoutReserved } from './definitions.js';
 import { findEntityType, getEntityType, lockEntityType, type EntityType, type PropertyKind } from './entity-types.js';
 import { dropIndexes, syncIndexes } from './indexes.js';
 import { locateAttribute, parseAttributePath, type AttributeLocation } from './paths.js';
@@ -27,9 +27,12 @@ export function locate(type: EntityType, text: string, argumentName: string): At
   return location;
 }
 
-/** Creates an entity type with its indexes: 232 when the application already has one of that name. */
+/**
+ * Creates an entity type with its indexes: 232 when the application already has one of that
+ * name. Reserved attributes as entityType shows them are accepted and dropped (they are implied).
+ */
 export async function createEntityType(w: SchemaWriter, appId: number, name: string, attrDefs: readonly AttrDef[]): Promise<EntityType> {
-  const defs = checkAttrDefs(attrDefs, 'attr_defs');
+  const defs = checkAttrDefs(withoutReserved(attrDefs), 'attr_defs');
   if (countAttributes(defs) > MAX_ATTRIBUTES) throw new RegistrationError(200, `an entity type has at most ${MAX_ATTRIBUTES} attributes`, { argumentName: 'attr_defs' });
   if (await findEntityType(w.tx, appId, name)) throw typeExists(name);
   const now = Date.now();
