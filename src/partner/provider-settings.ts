@@ -48,8 +48,13 @@ export async function setProviderPermissions(tx: Tx, appRowId: number, specifier
 type PropertyKind = 'clientId' | 'clientSecret' | 'text' | 'boolean';
 const FACEBOOK_PROPERTIES: Record<string, PropertyKind> = { fbAppID: 'clientId', fbSecret: 'clientSecret', emailPerm: 'boolean', uninstallURL: 'text' };
 const OAUTH_PROPERTIES: Record<string, PropertyKind> = { consumerKey: 'clientId', consumerSecret: 'clientSecret' };
+// Apple's client secret is a JWT signed with a developer key; OK's API calls also need the application's public key.
+const APPLE_PROPERTIES: Record<string, PropertyKind> = { consumerKey: 'clientId', teamId: 'text', keyId: 'text', privateKey: 'clientSecret' };
+const ODNOKLASSNIKI_PROPERTIES: Record<string, PropertyKind> = { ...OAUTH_PROPERTIES, applicationKey: 'text' };
 
 export function providerPropertyNames(entry: ProviderEntry): Record<string, PropertyKind> {
+  if (entry.specifier === 'apple') return APPLE_PROPERTIES;
+  if (entry.specifier === 'odnoklassniki') return ODNOKLASSNIKI_PROPERTIES;
   return entry.specifier === 'facebook' ? FACEBOOK_PROPERTIES : OAUTH_PROPERTIES;
 }
 

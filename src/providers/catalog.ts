@@ -4,10 +4,32 @@
  * known so that a site migrating from Janrain gets "provider discontinued" (Social Login
  * code 11) for them instead of "invalid provider".
  *
- * The entry type grows: the sign-in issue adds the upstream protocol, endpoints, default
- * scopes and profile mapping to `LiveProvider`, so consumers narrow on `status` rather than
- * assuming today's shape is complete.
+ * Live entries carry `upstream`: how Openrain speaks to the provider (OpenID Connect issuer or
+ * OAuth 2.0 endpoints, scopes, PKCE) and how its answers become Janrain's profile
+ * (profiles/<provider>.ts).
  */
+
+import { amazon } from './profiles/amazon.js';
+import { apple } from './profiles/apple.js';
+import { discord } from './profiles/discord.js';
+import { disqus } from './profiles/disqus.js';
+import { facebook } from './profiles/facebook.js';
+import { github } from './profiles/github.js';
+import { google } from './profiles/google.js';
+import { line } from './profiles/line.js';
+import { linkedin } from './profiles/linkedin.js';
+import { microsoft } from './profiles/microsoft.js';
+import { odnoklassniki } from './profiles/odnoklassniki.js';
+import { paypal } from './profiles/paypal.js';
+import { salesforce } from './profiles/salesforce.js';
+import { sinaweibo } from './profiles/sinaweibo.js';
+import { soundcloud } from './profiles/soundcloud.js';
+import { tumblr } from './profiles/tumblr.js';
+import { twitter } from './profiles/twitter.js';
+import { vk } from './profiles/vk.js';
+import { wordpress } from './profiles/wordpress.js';
+import { yahoo } from './profiles/yahoo.js';
+import type { UpstreamSpec } from './spec.js';
 
 /**
  * What a provider can do for an application:
@@ -38,6 +60,8 @@ interface ProviderBase {
 
 export interface LiveProvider extends ProviderBase {
   readonly status: 'live';
+  /** Protocol and profile mapping of the sign-in. */
+  readonly upstream: UpstreamSpec;
 }
 
 export interface DiscontinuedProvider extends ProviderBase {
@@ -67,6 +91,7 @@ export const PROVIDERS: readonly ProviderEntry[] = [
   // OpenID Connect
   live({
     specifier: 'google',
+    upstream: google,
     providerName: 'Google',
     displayName: 'Google',
     capabilities: ['signin', 'emailShare', 'contacts'],
@@ -82,22 +107,27 @@ export const PROVIDERS: readonly ProviderEntry[] = [
   }),
   live({
     specifier: 'microsoft',
+    upstream: microsoft,
     aliases: ['live_id', 'windowslive'],
     providerName: 'Windows Live',
     displayName: 'Microsoft',
     capabilities: ['signin', 'emailShare', 'contacts'],
     permissions: [...OIDC_BASICS, 'offline_access', 'User.Read', 'Contacts.Read'],
   }),
-  live({ specifier: 'apple', providerName: 'Apple', displayName: 'Apple', capabilities: ['signin'], permissions: ['name', 'email'] }),
+  live({ specifier: 'apple',
+    upstream: apple, providerName: 'Apple', displayName: 'Apple', capabilities: ['signin'], permissions: ['name', 'email'] }),
   live({
     specifier: 'yahoo',
+    upstream: yahoo,
     providerName: 'Yahoo!',
     displayName: 'Yahoo',
-    capabilities: ['signin', 'emailShare', 'contacts'],
+    // Yahoo's contacts API for third parties is gone: get_contacts answers code 11.
+    capabilities: ['signin', 'emailShare'],
     permissions: [...OIDC_BASICS, 'sdct-r'],
   }),
   live({
     specifier: 'linkedin',
+    upstream: linkedin,
     providerName: 'LinkedIn',
     displayName: 'LinkedIn',
     capabilities: ['signin', 'share'],
@@ -105,6 +135,7 @@ export const PROVIDERS: readonly ProviderEntry[] = [
   }),
   live({
     specifier: 'salesforce',
+    upstream: salesforce,
     providerName: 'Salesforce',
     displayName: 'Salesforce',
     capabilities: ['signin', 'contacts'],
@@ -112,16 +143,19 @@ export const PROVIDERS: readonly ProviderEntry[] = [
   }),
   live({
     specifier: 'paypal',
+    upstream: paypal,
     providerName: 'PayPal',
     displayName: 'PayPal',
     capabilities: ['signin'],
     permissions: [...OIDC_BASICS, 'address', 'phone', 'https://uri.paypal.com/services/paypalattributes'],
   }),
-  live({ specifier: 'line', providerName: 'LINE', displayName: 'LINE', capabilities: ['signin'], permissions: [...OIDC_BASICS] }),
+  live({ specifier: 'line',
+    upstream: line, providerName: 'LINE', displayName: 'LINE', capabilities: ['signin'], permissions: [...OIDC_BASICS] }),
 
   // OAuth 2.0
   live({
     specifier: 'facebook',
+    upstream: facebook,
     providerName: 'Facebook',
     displayName: 'Facebook',
     capabilities: ['signin', 'share', 'contacts'],
@@ -143,6 +177,7 @@ export const PROVIDERS: readonly ProviderEntry[] = [
   }),
   live({
     specifier: 'twitter',
+    upstream: twitter,
     aliases: ['x'],
     providerName: 'Twitter',
     displayName: 'X',
@@ -151,6 +186,7 @@ export const PROVIDERS: readonly ProviderEntry[] = [
   }),
   live({
     specifier: 'amazon',
+    upstream: amazon,
     providerName: 'Amazon',
     displayName: 'Amazon',
     capabilities: ['signin'],
@@ -158,6 +194,7 @@ export const PROVIDERS: readonly ProviderEntry[] = [
   }),
   live({
     specifier: 'vk',
+    upstream: vk,
     aliases: ['vkontakte'],
     providerName: 'VKontakte',
     displayName: 'VK ID',
@@ -166,6 +203,7 @@ export const PROVIDERS: readonly ProviderEntry[] = [
   }),
   live({
     specifier: 'odnoklassniki',
+    upstream: odnoklassniki,
     providerName: 'Odnoklassniki',
     displayName: 'OK',
     capabilities: ['signin', 'share'],
@@ -173,14 +211,17 @@ export const PROVIDERS: readonly ProviderEntry[] = [
   }),
   live({
     specifier: 'wordpress',
+    upstream: wordpress,
     providerName: 'WordPress',
     displayName: 'WordPress.com',
     capabilities: ['signin', 'share'],
     permissions: ['auth', 'global', ...OIDC_BASICS, 'users', 'sites', 'posts', 'comments', 'media', 'follow', 'sharing', 'stats', 'read'],
   }),
-  live({ specifier: 'disqus', providerName: 'Disqus', displayName: 'Disqus', capabilities: ['signin', 'contacts'], permissions: ['read', 'write', 'email', 'admin'] }),
+  live({ specifier: 'disqus',
+    upstream: disqus, providerName: 'Disqus', displayName: 'Disqus', capabilities: ['signin', 'contacts'], permissions: ['read', 'write', 'email', 'admin'] }),
   live({
     specifier: 'sinaweibo',
+    upstream: sinaweibo,
     providerName: 'Sina Weibo',
     displayName: 'Weibo',
     capabilities: ['signin', 'share', 'contacts'],
@@ -196,11 +237,14 @@ export const PROVIDERS: readonly ProviderEntry[] = [
       'follow_app_official_microblog',
     ],
   }),
-  live({ specifier: 'tumblr', providerName: 'tumblr', displayName: 'Tumblr', capabilities: ['signin', 'share', 'contacts'], permissions: ['basic', 'write', 'offline_access'] }),
+  live({ specifier: 'tumblr',
+    upstream: tumblr, providerName: 'tumblr', displayName: 'Tumblr', capabilities: ['signin', 'share', 'contacts'], permissions: ['basic', 'write', 'offline_access'] }),
   // SoundCloud's OAuth 2.1 has no scopes to choose.
-  live({ specifier: 'soundcloud', providerName: 'SoundCloud', displayName: 'SoundCloud', capabilities: ['signin', 'contacts'], permissions: [] }),
+  live({ specifier: 'soundcloud',
+    upstream: soundcloud, providerName: 'SoundCloud', displayName: 'SoundCloud', capabilities: ['signin', 'contacts'], permissions: [] }),
   live({
     specifier: 'github',
+    upstream: github,
     providerName: 'GitHub',
     displayName: 'GitHub',
     capabilities: ['signin'],
@@ -208,6 +252,7 @@ export const PROVIDERS: readonly ProviderEntry[] = [
   }),
   live({
     specifier: 'discord',
+    upstream: discord,
     providerName: 'Discord',
     displayName: 'Discord',
     capabilities: ['signin'],

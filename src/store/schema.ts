@@ -3,6 +3,7 @@ import type { SocialTables } from '../social/tables.js';
 import type { ClientTables } from '../registration/clients/tables.js';
 import type { SchemaTables } from '../registration/schema/tables.js';
 import type { RecordTables } from '../registration/records/tables.js';
+import type { ProviderTables } from '../providers/tables.js';
 
 /** Every table, as kysely sees it; each domain declares and migrates its own. */
-export interface Database extends PartnerTables, SocialTables, ClientTables, SchemaTables, RecordTables {}
+export interface Database extends PartnerTables, SocialTables, ClientTables, SchemaTables, RecordTables, ProviderTables {}
