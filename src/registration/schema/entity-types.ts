@@ -78,6 +78,9 @@ export async function findEntityType(db: Reader, appId: number, name: string): P
   if (hit && hit.type.id === head.id && hit.type.updatedAt === head.updated_at) return hit.type;
   const type = await loadEntityType(db, appId, head.id);
   if (!type) return undefined;
+  // Only committed states are cached: a transaction may still roll back a state it wrote, and
+  // a later change could then reuse that updated_at.
+  if (db.isTransaction) return type;
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   cache.set(key, { type });
   return type;

@@ -101,7 +101,7 @@ describeEachDatabase('entityType calls', (server) => {
       const r = await reg('/entityType', { type_name: 'user', remove_reserved: 'true' });
       const defs = r.json.schema.attr_defs as Array<Record<string, any>>;
       expect(defs.some((d) => ['id', 'uuid', 'created', 'lastUpdated'].includes(d.name))).toBe(false);
-      expect(defs.find((d) => d.name === 'profiles').attr_defs.some((d: any) => d.name === 'id')).toBe(false);
+      expect(defs.find((d) => d.name === 'profiles')?.attr_defs.some((d: any) => d.name === 'id')).toBe(false);
     });
 
     it('has a unique, case-insensitive index on email', async () => {
