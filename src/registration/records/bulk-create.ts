@@ -5,7 +5,7 @@ import type { Runtime } from '../../runtime.js';
 import type { Tx } from '../../store/store.js';
 import { lockEntityType, type EntityType } from '../schema/entity-types.js';
 import { walkAttrDefs } from '../schema/paths.js';
-import { claimUniqueValues, pluralUniqueAttributes } from '../schema/unique-values.js';
+import { claimUniqueValues, pluralUniqueAttributes, valuesAt } from '../schema/unique-values.js';
 import { parseDateTime, toEpochMicros } from './datetime.js';
 import { isObject, type Json, type JsonObject } from './json.js';
 import { comparable, newElements } from './merge.js';
@@ -149,7 +149,7 @@ async function writeBatch(
   let written: Array<{ p: Pending; id: number; uuid: string }> = [];
   await sql`savepoint bulk_insert`.execute(tx);
   try {
-    const inserted = await insertRecords(tx, locked, rows);
+    const inserted = await insertRecords(tx, runtime.store.dialect, locked, rows);
     await sql`release savepoint bulk_insert`.execute(tx);
     written = batch.map((p, i) => ({ p, id: inserted[i], uuid: rows[i].uuid }));
   } catch (err) {
@@ -160,7 +160,7 @@ async function writeBatch(
     for (let i = 0; i < batch.length; i++) {
       await sql`savepoint bulk_row`.execute(tx);
       try {
-        const [id] = await insertRecords(tx, locked, [rows[i]]);
+        const [id] = await insertRecords(tx, runtime.store.dialect, locked, [rows[i]]);
         await sql`release savepoint bulk_row`.execute(tx);
         written.push({ p: batch[i], id, uuid: rows[i].uuid });
       } catch (rowErr) {
@@ -171,9 +171,15 @@ async function writeBatch(
     }
   }
 
-  if (pluralUniqueAttributes(locked.attrDefs).length > 0) {
+  const pluralUnique = pluralUniqueAttributes(locked.attrDefs);
+  if (pluralUnique.length > 0) {
     const kept: typeof written = [];
     for (const w of written) {
+      // Most imported records have no value there: skip the claim's statements for them.
+      if (!pluralUnique.some((a) => valuesAt(w.p.data, a.segments).some((v) => v !== null))) {
+        kept.push(w);
+        continue;
+      }
       try {
         await claimUniqueValues(tx, locked, w.id, w.p.data, { fresh: true });
         kept.push(w);

@@ -105,7 +105,7 @@ export async function createRecord(runtime: Runtime, type: EntityType, attribute
     await giveElementIds(tx, runtime, locked.attrDefs, data);
     const now = nextTimestamp();
     const uuid = randomUUID();
-    const [id] = await insertRecords(tx, locked, [{ uuid, created: now, last_updated: now, json: JSON.stringify(data) }]);
+    const [id] = await insertRecords(tx, runtime.store.dialect, locked, [{ uuid, created: now, last_updated: now, json: JSON.stringify(data) }]);
     await claimUniqueValues(tx, locked, id, data, { fresh: true });
     return { id, uuid, created: now, last_updated: now, data };
   });
