@@ -1,29 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Runtime } from '../runtime.js';
+import { escapeHtml, sendPage } from '../web/page.js';
 import { acceptInvite, lookupInvite, type InviteView } from './invites.js';
 
-const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}button{font:inherit;padding:.5rem 1.2rem;cursor:pointer}.muted{color:#666}';
-const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
-// Nothing but the one inline style block and a same-origin form post; no framing, no referrer
-// (the code is in the URL).
-const CSP = `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
-
+// The shared hosted-page shell: CSP (same-origin form post only), no framing, no referrer (the
+// code is in the URL), never cached.
 function send(reply: FastifyReply, status: number, title: string, bodyHtml: string): FastifyReply {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${bodyHtml}</body></html>`;
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('content-security-policy', CSP)
-    .header('x-frame-options', 'DENY')
-    .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer')
-    .header('cache-control', 'no-store')
-    .send(html);
+  return sendPage(reply, status, { title, body: bodyHtml });
 }
 
 function describe(view: InviteView): string {

@@ -345,14 +345,16 @@ function openrainEngage(config) {
   var idCounter = 0;
 
   /** The provider list with its heading and status line; one per embed or modal. */
-  function buildView(root) {
+  function buildView(root, inModal) {
     idCounter += 1;
     var headingId = 'or-action-' + idCounter;
     var container = el('div', 'or-widget');
     var actionText = settings().actionText;
-    var heading = el('p', 'or-action', typeof actionText === 'string' ? actionText : 'Sign in with');
+    var given = typeof actionText === 'string';
+    var heading = el('p', 'or-action', given ? actionText : 'Sign in with');
     heading.id = headingId;
-    if (!heading.textContent.trim()) heading.className += ' or-sr';
+    // Under the dialog's own "Sign in" title the default text only repeats it; screen readers keep it as the list's name.
+    if (!heading.textContent.trim() || (inModal && !given)) heading.className += ' or-sr';
     container.appendChild(heading);
 
     var list = el('ul', 'or-providers');
@@ -442,7 +444,7 @@ function openrainEngage(config) {
     target.appendChild(host);
     var root = host.attachShadow({ mode: 'open' });
     styleInto(root);
-    embedView = buildView(root);
+    embedView = buildView(root, false);
     fire('onEmbedWidgetReady', {});
     return true;
   }
@@ -471,7 +473,7 @@ function openrainEngage(config) {
     inner.appendChild(head);
     dialog.appendChild(inner);
     root.appendChild(dialog);
-    var view = buildView(inner);
+    var view = buildView(inner, true);
     if (view.buttons[0]) view.buttons[0].autofocus = true;
 
     var state = { host: host, dialog: dialog, view: view, opener: null, open: false };
