@@ -13,8 +13,11 @@ const upstreamTokensSchema = z.object({
   refreshToken: z.string().optional(),
   expiresAt: z.number().optional(),
   scope: z.string().optional(),
+  subject: z.string().optional(),
+  extra: z.record(z.string(), z.string()).optional(),
 });
 
+/** The providers layer's UpstreamTokens, as stored. */
 export type StoredUpstreamTokens = z.infer<typeof upstreamTokensSchema>;
 
 export interface StoredIdentity {
