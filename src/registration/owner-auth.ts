@@ -1,18 +1,15 @@
 import type { FastifyRequest } from 'fastify';
-import { RegistrationError } from '../http/errors.js';
 import type { Params } from '../http/params.js';
 import type { Runtime } from '../runtime.js';
-import { authenticateClient, type AuthenticatedClient } from './clients/authenticate.js';
+import { authorize, endpointOfRoute, type Authorized } from './authorize.js';
 
 /**
- * The one gate of the schema and records calls for now: the caller authenticates as an API
- * client of the application (client_id + client_secret, or HTTP Basic) that has the `owner`
- * feature. Wrong credentials are 402 (from authenticateClient), a client without `owner` is 403.
- * The full permission model (direct_access, access tokens, access schemas) replaces this one
- * function later, so every call site goes through it.
+ * The gate the schema and records calls go through: now authorize() for the route being
+ * served, so that each call gets the permissions ENDPOINT_RULES gives its endpoint (owner
+ * everywhere; direct_access, direct_read_access, access tokens, creation tokens where the
+ * table allows them). The name stays so that existing call sites keep working; new code calls
+ * authorize() with its endpoint directly.
  */
-export async function requireOwnerClient(runtime: Runtime, request: FastifyRequest, params: Params): Promise<AuthenticatedClient> {
-  const authenticated = await authenticateClient(runtime, request, params);
-  if (!authenticated.client.features.includes('owner')) throw new RegistrationError(403, 'this call needs an API client with the owner feature');
-  return authenticated;
+export async function requireOwnerClient(runtime: Runtime, request: FastifyRequest, params: Params): Promise<Authorized> {
+  return authorize(runtime, { request, params }, endpointOfRoute(request));
 }

@@ -4,6 +4,8 @@ import type { ClientTables } from '../registration/clients/tables.js';
 import type { SchemaTables } from '../registration/schema/tables.js';
 import type { RecordTables } from '../registration/records/tables.js';
 import type { ProviderTables } from '../providers/tables.js';
+import type { SettingsTables } from '../registration/settings/tables.js';
+import type { AccessTables } from '../registration/access/tables.js';
 
 /** Every table, as kysely sees it; each domain declares and migrates its own. */
-export interface Database extends PartnerTables, SocialTables, ClientTables, SchemaTables, RecordTables, ProviderTables {}
+export interface Database extends PartnerTables, SocialTables, ClientTables, SchemaTables, RecordTables, ProviderTables, SettingsTables, AccessTables {}

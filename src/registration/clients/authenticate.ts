@@ -1,68 +1,116 @@
-import { BlockList, isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
+import type { Sealer } from '../../crypto/sealer.js';
 import { digest, safeEqual } from '../../crypto/secrets.js';
 import { RegistrationError } from '../../http/errors.js';
 import type { Params } from '../../http/params.js';
 import type { AppRow } from '../../partner/apps.js';
 import type { Runtime } from '../../runtime.js';
-import { toApiClient, type ApiClient } from './clients.js';
+import { toApiClient, type ApiClient, type ClientRow } from './clients.js';
+import { ipAllowed } from './ip-whitelist.js';
+import { isFresh, signRequest } from './signature.js';
+
+export { ipAllowed } from './ip-whitelist.js';
+
+/** How a caller proved it holds a client's secret (NOTES.md §3, modes 1–3). */
+export type CredentialMode = 'params' | 'basic' | 'signature';
 
 export interface AuthenticatedClient {
   app: AppRow;
   client: ApiClient;
 }
 
+/** What a request offers as client credentials; `clientId` alone (no secret) is not a credential. */
+export type ClientCredentials =
+  | { mode: 'params' | 'basic'; clientId?: string; secret?: string }
+  | { mode: 'signature'; clientId: string; signature: string; date?: string };
+
 /** A digest compared against when the client id is unknown, so both failures cost the same. */
 const NO_SUCH_CLIENT = digest('no such client');
 
-/**
- * Authenticates a Registration call by client credentials: `client_id` + `client_secret`
- * parameters, else HTTP Basic. No credentials at all → 100; anything wrong or incomplete → 402
- * with one message, so that a caller cannot probe which client ids exist.
- */
-export async function authenticateClient(runtime: Runtime, request: FastifyRequest, params: Params): Promise<AuthenticatedClient> {
-  const credentials = readCredentials(request, params);
-  if (!credentials) throw new RegistrationError(100, 'missing client credentials: client_id and client_secret, or HTTP Basic', { argumentName: 'client_id' });
-  const { clientId, secret } = credentials;
-  const row =
-    clientId && clientId.length <= 64
-      ? await runtime.store.db.selectFrom('api_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst()
-      : undefined;
-  const matches = safeEqual(digest(secret ?? ''), row?.secret_digest ?? NO_SUCH_CLIENT);
-  if (!row || !secret || !matches) throw new RegistrationError(402, 'invalid client credentials');
-  const client = toApiClient(row);
-  if (!ipAllowed(request.ip, client.whitelist)) throw new RegistrationError(403, 'this client may not call from this address');
-  const app = await runtime.store.db.selectFrom('apps').selectAll().where('id', '=', row.app_id).executeTakeFirst();
-  if (!app) throw new RegistrationError(402, 'invalid client credentials');
-  return { app, client };
-}
+const BASIC = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i;
+const SIGNATURE = /^Signature\s+([^:\s]+):(\S+)\s*$/i;
 
-function readCredentials(request: FastifyRequest, params: Params): { clientId?: string; secret?: string } | undefined {
+/**
+ * The client credentials a request carries: `client_secret` (with `client_id`) as parameters,
+ * else an `Authorization: Basic` or `Authorization: Signature` header. A `client_id` parameter
+ * without a secret is not a credential (public clients and access-token calls send one).
+ */
+export function readCredentials(request: FastifyRequest, params: Params): ClientCredentials | undefined {
   const clientId = params.get('client_id') || undefined;
   const secret = params.get('client_secret') || undefined;
-  if (clientId || secret) return { clientId, secret };
+  if (secret) return { mode: 'params', clientId, secret };
   const header = request.headers.authorization;
-  const basic = typeof header === 'string' ? /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header) : null;
-  if (!basic) return undefined;
-  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return { clientId: decoded || undefined };
-  return { clientId: decoded.slice(0, colon) || undefined, secret: decoded.slice(colon + 1) || undefined };
+  if (typeof header !== 'string') return undefined;
+  const basic = BASIC.exec(header);
+  if (basic) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return { mode: 'basic', clientId: decoded || undefined };
+    return { mode: 'basic', clientId: decoded.slice(0, colon) || undefined, secret: decoded.slice(colon + 1) || undefined };
+  }
+  const signed = SIGNATURE.exec(header);
+  if (signed) {
+    const date = request.headers.date;
+    return { mode: 'signature', clientId: signed[1], signature: signed[2], date: typeof date === 'string' ? date : undefined };
+  }
+  return undefined;
 }
 
-/** Whether `ip` lies in one of the CIDRs; malformed entries match nothing. */
-export function ipAllowed(ip: string, cidrs: string[]): boolean {
-  const address = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-  const family = isIP(address);
-  if (!family) return false;
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const [net, bits] = cidr.split('/');
-    const netFamily = isIP(net);
-    if (!netFamily) continue;
-    const prefix = bits === undefined ? (netFamily === 4 ? 32 : 128) : Number(bits);
-    if (!Number.isInteger(prefix) || prefix < 0 || prefix > (netFamily === 4 ? 32 : 128)) continue;
-    list.addSubnet(net, prefix, netFamily === 4 ? 'ipv4' : 'ipv6');
+async function clientRow(runtime: Runtime, clientId: string | undefined): Promise<ClientRow | undefined> {
+  if (!clientId || clientId.length > 64) return undefined;
+  return runtime.store.db.selectFrom('api_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+}
+
+/** The old secret's digest / sealed form while `clients/reset_secret`'s grace period lasts. */
+function previousSecret(row: ClientRow, now: number): { digest: string; sealed: string | null } | undefined {
+  if (!row.previous_secret_digest || row.previous_secret_expires_at === null || now >= row.previous_secret_expires_at) return undefined;
+  return { digest: row.previous_secret_digest, sealed: row.previous_secret_sealed };
+}
+
+function secretMatches(row: ClientRow | undefined, secret: string | undefined, now: number): boolean {
+  const given = digest(secret ?? '');
+  const current = safeEqual(given, row?.secret_digest ?? NO_SUCH_CLIENT);
+  const previous = row ? previousSecret(row, now) : undefined;
+  // Both comparisons always run, so the answer takes as long whichever secret was used.
+  const old = safeEqual(given, previous?.digest ?? NO_SUCH_CLIENT);
+  return Boolean(row && secret && (current || (previous && old)));
+}
+
+function signatureMatches(row: ClientRow | undefined, sealer: Sealer, request: FastifyRequest, params: Params, credentials: { signature: string; date?: string }, now: number): boolean {
+  if (!row || !credentials.date) return false;
+  const path = request.url.split('?')[0];
+  const secrets = [row.secret_sealed, previousSecret(row, now)?.sealed].filter((s): s is string => Boolean(s)).map((s) => sealer.open(s));
+  let matched = false;
+  for (const secret of secrets) {
+    if (safeEqual(signRequest(secret, path, credentials.date, params.raw), credentials.signature)) matched = true;
   }
-  return list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return matched;
+}
+
+/**
+ * Authenticates a Registration call by client credentials (NOTES.md §3, modes 1–3):
+ * `client_id` + `client_secret` parameters, HTTP Basic, or a signed request whose Date lies
+ * within SIGNATURE_WINDOW_MS. During a `reset_secret` grace period the old secret also works.
+ * No credentials at all → 100; anything wrong, incomplete or stale → 402 with one message, so
+ * that a caller cannot probe which client ids exist; a caller outside the client's IP
+ * whitelist → 403.
+ */
+export async function authenticateClient(runtime: Runtime, request: FastifyRequest, params: Params, credentials = readCredentials(request, params)): Promise<AuthenticatedClient> {
+  if (!credentials) {
+    if (params.get('client_id')) throw new RegistrationError(402, 'invalid client credentials');
+    throw new RegistrationError(100, 'missing client credentials: client_id and client_secret, HTTP Basic or a signed request', { argumentName: 'client_id' });
+  }
+  const row = await clientRow(runtime, credentials.clientId);
+  const now = Date.now();
+  if (credentials.mode === 'signature') {
+    if (!credentials.date || !isFresh(credentials.date, now)) throw new RegistrationError(402, 'invalid client credentials: a signed request needs a Date header (YYYY-MM-DD HH:MM:SS, UTC) within 5 minutes of the server clock');
+    if (!signatureMatches(row, runtime.sealer, request, params, credentials, now)) throw new RegistrationError(402, 'invalid client credentials');
+  } else if (!secretMatches(row, credentials.secret, now)) {
+    throw new RegistrationError(402, 'invalid client credentials');
+  }
+  const client = toApiClient(row!);
+  if (!ipAllowed(request.ip, client.whitelist)) throw new RegistrationError(403, 'this client may not call from this address');
+  const app = await runtime.store.db.selectFrom('apps').selectAll().where('id', '=', row!.app_id).executeTakeFirst();
+  if (!app) throw new RegistrationError(402, 'invalid client credentials');
+  return { app, client };
 }

@@ -18,4 +18,13 @@ export const clientMigrations: DomainMigration[] = [
       await db.schema.createIndex('api_clients_app').on('api_clients').column('app_id').execute();
     },
   },
+  {
+    name: '0201_clients_previous_secret',
+    async up(db) {
+      // One column per statement: SQLite's ALTER TABLE adds a single column.
+      await db.schema.alterTable('api_clients').addColumn('previous_secret_digest', 'text').execute();
+      await db.schema.alterTable('api_clients').addColumn('previous_secret_sealed', 'text').execute();
+      await db.schema.alterTable('api_clients').addColumn('previous_secret_expires_at', 'bigint').execute();
+    },
+  },
 ];

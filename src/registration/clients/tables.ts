@@ -16,6 +16,13 @@ export interface ClientTables {
      * Null when created without a sealer.
      */
     secret_sealed: string | null;
+    /**
+     * The secret `clients/reset_secret` replaced, which keeps working until
+     * `previous_secret_expires_at` (epoch ms) so that deployed code can change over.
+     */
+    previous_secret_digest: string | null;
+    previous_secret_sealed: string | null;
+    previous_secret_expires_at: number | null;
     description: string;
     /** JSON text: list of ClientFeature. */
     features: string;

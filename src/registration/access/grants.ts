@@ -1,0 +1,33 @@
+import { randomLowerAlnum } from '../../crypto/secrets.js';
+
+/** The record a token or code is about, as copied into its row when it is issued. */
+export interface TokenSubject {
+  /** The record's global Janrain `id`. */
+  id: number;
+  uuid: string;
+  typeName: string;
+}
+
+/**
+ * Every token and code handed out: 32 lowercase alphanumerics (about 165 bits). Janrain's own
+ * are shorter (14–32); clients treat them as opaque text.
+ */
+export function newSecretToken(): string {
+  return randomLowerAlnum(32);
+}
+
+/** A family of refresh tokens (one per grant), never handed out. */
+export function newFamily(): string {
+  return randomLowerAlnum(24);
+}
+
+/** Seconds a caller may ask a token or code to live (`lifetime`): at most 30 days (ours). */
+export const MAX_LIFETIME_SECONDS = 30 * 24 * 3600;
+
+export function subjectColumns(subject: TokenSubject): { entity_id: number; entity_uuid: string; type_name: string } {
+  return { entity_id: subject.id, entity_uuid: subject.uuid, type_name: subject.typeName };
+}
+
+export function subjectOfRow(row: { entity_id: number; entity_uuid: string; type_name: string }): TokenSubject {
+  return { id: Number(row.entity_id), uuid: row.entity_uuid, typeName: row.type_name };
+}

@@ -1,0 +1,82 @@
+import type { CreateTableBuilder } from 'kysely';
+import type { DomainMigration } from '../../store/migrate.js';
+import { withSerialId } from '../../store/columns.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function subject<T extends string>(table: CreateTableBuilder<T, any>) {
+  return table
+    .addColumn('entity_id', 'bigint', (c) => c.notNull())
+    .addColumn('entity_uuid', 'text', (c) => c.notNull())
+    .addColumn('type_name', 'text', (c) => c.notNull());
+}
+
+export const accessMigrations: DomainMigration[] = [
+  {
+    name: '0220_access_grants',
+    async up(db, dialect) {
+      await subject(
+        withSerialId(db.schema.createTable('access_tokens'), dialect)
+          .addColumn('app_id', 'bigint', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+          .addColumn('token_digest', 'text', (c) => c.notNull().unique())
+          .addColumn('client_id', 'text', (c) => c.notNull().references('api_clients.client_id').onDelete('cascade')),
+      )
+        .addColumn('family', 'text')
+        .addColumn('refresh_secret_sealed', 'text')
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('access_tokens_entity').on('access_tokens').columns(['app_id', 'entity_id']).execute();
+      await db.schema.createIndex('access_tokens_family').on('access_tokens').column('family').execute();
+
+      await subject(
+        withSerialId(db.schema.createTable('refresh_tokens'), dialect)
+          .addColumn('app_id', 'bigint', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+          .addColumn('token_digest', 'text', (c) => c.notNull().unique())
+          .addColumn('client_id', 'text', (c) => c.notNull().references('api_clients.client_id').onDelete('cascade')),
+      )
+        .addColumn('family', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('refresh_tokens_entity').on('refresh_tokens').columns(['app_id', 'entity_id']).execute();
+      await db.schema.createIndex('refresh_tokens_family').on('refresh_tokens').column('family').execute();
+
+      await subject(
+        withSerialId(db.schema.createTable('authorization_codes'), dialect)
+          .addColumn('app_id', 'bigint', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+          .addColumn('code_digest', 'text', (c) => c.notNull().unique())
+          .addColumn('client_id', 'text', (c) => c.notNull().references('api_clients.client_id').onDelete('cascade')),
+      )
+        .addColumn('redirect_uri', 'text')
+        .addColumn('transaction_state', 'text')
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .addColumn('family', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('authorization_codes_entity').on('authorization_codes').columns(['app_id', 'entity_id']).execute();
+
+      await subject(
+        withSerialId(db.schema.createTable('verification_codes'), dialect)
+          .addColumn('app_id', 'bigint', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+          .addColumn('code_digest', 'text', (c) => c.notNull().unique()),
+      )
+        .addColumn('attribute_name', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('verification_codes_entity').on('verification_codes').columns(['app_id', 'entity_id']).execute();
+
+      await withSerialId(db.schema.createTable('creation_tokens'), dialect)
+        .addColumn('app_id', 'bigint', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+        .addColumn('token_digest', 'text', (c) => c.notNull().unique())
+        .addColumn('client_id', 'text', (c) => c.notNull().references('api_clients.client_id').onDelete('cascade'))
+        .addColumn('type_name', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+];

@@ -1,0 +1,76 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Access grants of Registration (NOTES.md §4). Every token and code is stored as the sha256
+ * digest of what was handed out and looked up by it; `client_id` is the public client_id of
+ * the API client the grant belongs to (FK, so a deleted client's grants go with it). Records
+ * are named by their global `id` plus `uuid` and type name, copied at issue time, since the
+ * records module owns the records themselves.
+ */
+interface Subject {
+  entity_id: number;
+  entity_uuid: string;
+  type_name: string;
+}
+
+export interface AccessTables {
+  access_tokens: Subject & {
+    id: Generated<number>;
+    app_id: number;
+    token_digest: string;
+    client_id: string;
+    /** The refresh-token family it was issued with (oauth/token), revoked together with it. */
+    family: string | null;
+    /** The mobile app's refresh_secret (sealed: oauth/refresh_access_token checks HMACs keyed by it). */
+    refresh_secret_sealed: string | null;
+    expires_at: number;
+    created_at: number;
+  };
+  refresh_tokens: Subject & {
+    id: Generated<number>;
+    app_id: number;
+    token_digest: string;
+    client_id: string;
+    /** Every refresh token descending from one grant shares it; reuse of a spent one revokes them all. */
+    family: string;
+    /** Set when the token was exchanged (epoch ms); a spent token is kept to recognise reuse. */
+    used_at: number | null;
+    created_at: number;
+  };
+  authorization_codes: Subject & {
+    id: Generated<number>;
+    app_id: number;
+    code_digest: string;
+    client_id: string;
+    /** The redirect_uri the code was issued for; the exchange must name the same one. */
+    redirect_uri: string | null;
+    /** JSON text handed back by oauth/token (password recovery, getAuthorizationCode). */
+    transaction_state: string | null;
+    expires_at: number;
+    used_at: number | null;
+    /** The token family the exchange started: revoked if the code is presented again. */
+    family: string | null;
+    created_at: number;
+  };
+  verification_codes: Subject & {
+    id: Generated<number>;
+    app_id: number;
+    code_digest: string;
+    /** The dateTime attribute useVerificationCode sets to now. */
+    attribute_name: string;
+    expires_at: number;
+    used_at: number | null;
+    created_at: number;
+  };
+  creation_tokens: {
+    id: Generated<number>;
+    app_id: number;
+    token_digest: string;
+    client_id: string;
+    /** The entity type the holder may create one record of. */
+    type_name: string;
+    expires_at: number;
+    used_at: number | null;
+    created_at: number;
+  };
+}

@@ -1,0 +1,163 @@
+import { digest } from '../../crypto/secrets.js';
+import { RegistrationError } from '../../http/errors.js';
+import type { Runtime } from '../../runtime.js';
+import type { Db, Tx } from '../../store/store.js';
+import { clientSetting } from '../settings/settings.js';
+import { MAX_LIFETIME_SECONDS, newFamily, newSecretToken, subjectColumns, subjectOfRow, type TokenSubject } from './grants.js';
+
+/** NOTES.md §4: an access token lives an hour unless the client's settings say otherwise. */
+export const DEFAULT_ACCESS_TOKEN_LIFETIME = 3600;
+/**
+ * The client setting (or application default) that changes it, in seconds (ours; Janrain set
+ * it on request). A value that is not a whole number of seconds between 60 and 30 days is ignored.
+ */
+export const ACCESS_TOKEN_LIFETIME_SETTING = 'access_token_lifetime';
+
+export async function accessTokenLifetime(db: Db | Tx, appId: number, clientId: string): Promise<number> {
+  const text = await clientSetting(db, appId, clientId, ACCESS_TOKEN_LIFETIME_SETTING);
+  const seconds = text !== null && /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  return seconds >= 60 && seconds <= MAX_LIFETIME_SECONDS ? seconds : DEFAULT_ACCESS_TOKEN_LIFETIME;
+}
+
+export interface TokenGrant {
+  /** The application (internal `apps.id`). */
+  app: { id: number };
+  /** The API client the tokens belong to (its access schema limits what they reach). */
+  client: { clientId: string };
+  subject: TokenSubject;
+  /** Also issue a refresh token (oauth/token, *_native); getAccessToken does not. Default true. */
+  refresh?: boolean;
+  /** The family to continue (a refresh); a new one when absent. */
+  family?: string;
+  /** The app-chosen secret of oauth/refresh_access_token (auth_native & co.'s `refresh_secret`). */
+  refreshSecret?: string;
+  /** Seconds; default: accessTokenLifetime of the client. */
+  lifetime?: number;
+}
+
+export interface IssuedTokens {
+  access_token: string;
+  expires_in: number;
+  refresh_token?: string;
+  /** Internal: the refresh-token family, for codes that must be able to revoke it. */
+  family?: string;
+}
+
+/**
+ * Issues an access token (and a refresh token) for a record inside the caller's transaction:
+ * oauth/token's grants, access/getAccessToken, and the flows' *_native calls. Only digests are
+ * stored; the refresh secret is sealed because oauth/refresh_access_token needs it as a key.
+ */
+export async function issueTokens(runtime: Runtime, tx: Tx, grant: TokenGrant): Promise<IssuedTokens> {
+  const now = Date.now();
+  const lifetime = grant.lifetime ?? (await accessTokenLifetime(tx, grant.app.id, grant.client.clientId));
+  const refresh = grant.refresh ?? true;
+  const family = grant.family ?? (refresh ? newFamily() : undefined);
+  const accessToken = newSecretToken();
+  await tx
+    .insertInto('access_tokens')
+    .values({
+      app_id: grant.app.id,
+      token_digest: digest(accessToken),
+      client_id: grant.client.clientId,
+      ...subjectColumns(grant.subject),
+      family: family ?? null,
+      refresh_secret_sealed: grant.refreshSecret ? runtime.sealer.seal(grant.refreshSecret) : null,
+      expires_at: now + lifetime * 1000,
+      created_at: now,
+    })
+    .execute();
+  if (!refresh) return { access_token: accessToken, expires_in: lifetime };
+  const refreshToken = newSecretToken();
+  await tx
+    .insertInto('refresh_tokens')
+    .values({ app_id: grant.app.id, token_digest: digest(refreshToken), client_id: grant.client.clientId, ...subjectColumns(grant.subject), family: family!, used_at: null, created_at: now })
+    .execute();
+  return { access_token: accessToken, expires_in: lifetime, refresh_token: refreshToken, family };
+}
+
+export interface AccessTokenInfo {
+  appId: number;
+  clientId: string;
+  subject: TokenSubject;
+  expiresAt: number;
+  family: string | null;
+  refreshSecretSealed: string | null;
+}
+
+/** The access token's grant, expired or not; undefined when it does not exist (or was revoked). */
+export async function findAccessToken(db: Db | Tx, token: string): Promise<AccessTokenInfo | undefined> {
+  if (token.length === 0 || token.length > 256) return undefined;
+  const row = await db.selectFrom('access_tokens').selectAll().where('token_digest', '=', digest(token)).executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    appId: Number(row.app_id),
+    clientId: row.client_id,
+    subject: subjectOfRow(row),
+    expiresAt: Number(row.expires_at),
+    family: row.family,
+    refreshSecretSealed: row.refresh_secret_sealed,
+  };
+}
+
+/** Revokes a family: its refresh tokens and the access tokens issued with them. */
+export async function revokeFamily(tx: Tx, appId: number, family: string): Promise<void> {
+  await tx.deleteFrom('refresh_tokens').where('app_id', '=', appId).where('family', '=', family).execute();
+  await tx.deleteFrom('access_tokens').where('app_id', '=', appId).where('family', '=', family).execute();
+}
+
+type Rotation = { ok: IssuedTokens } | { reused: true } | { unknown: true };
+
+/**
+ * oauth/token `grant_type=refresh_token`: spends the refresh token and issues the next pair in
+ * its family, in one transaction. The token is spent by a conditional update, so of two
+ * concurrent uses exactly one wins; a token presented again after it was spent revokes the
+ * whole family (RFC 6819 §5.2.2.3), the concurrent loser included.
+ */
+export async function rotateRefreshToken(runtime: Runtime, app: { id: number }, client: { clientId: string }, refreshToken: string): Promise<IssuedTokens> {
+  const tokenDigest = digest(refreshToken);
+  // Failures are answered after the transaction commits: throwing inside it would undo the revocation.
+  const outcome = await runtime.store.write<Rotation>(async (tx) => {
+    const now = Date.now();
+    const spent = await tx
+      .updateTable('refresh_tokens')
+      .set({ used_at: now })
+      .where('token_digest', '=', tokenDigest)
+      .where('app_id', '=', app.id)
+      .where('client_id', '=', client.clientId)
+      .where('used_at', 'is', null)
+      .returning(['family', 'entity_id', 'entity_uuid', 'type_name'])
+      .executeTakeFirst();
+    if (spent) return { ok: await issueTokens(runtime, tx, { app, client, subject: subjectOfRow(spent), family: spent.family }) };
+    const known = await tx.selectFrom('refresh_tokens').select(['family', 'used_at']).where('token_digest', '=', tokenDigest).where('app_id', '=', app.id).where('client_id', '=', client.clientId).executeTakeFirst();
+    if (!known) return { unknown: true };
+    await revokeFamily(tx, app.id, known.family);
+    return { reused: true };
+  });
+  if ('ok' in outcome) return outcome.ok;
+  throw new RegistrationError(200, 'refresh_token is not valid: unknown, already used or revoked', { argumentName: 'refresh_token' });
+}
+
+/**
+ * oauth/refresh_access_token, once its signature checked out: the access token is replaced by
+ * a new one of the same family and refresh secret, in one transaction, so that of two
+ * concurrent refreshes exactly one succeeds (undefined for the other).
+ */
+export async function replaceAccessToken(runtime: Runtime, app: { id: number }, client: { clientId: string }, accessToken: string, info: AccessTokenInfo, refreshSecret: string): Promise<IssuedTokens | undefined> {
+  return runtime.store.write(async (tx) => {
+    const gone = await tx.deleteFrom('access_tokens').where('token_digest', '=', digest(accessToken)).where('app_id', '=', app.id).executeTakeFirst();
+    if (Number(gone.numDeletedRows) === 0) return undefined;
+    return issueTokens(runtime, tx, { app, client, subject: info.subject, refresh: false, family: info.family ?? undefined, refreshSecret });
+  });
+}
+
+/**
+ * entity.deleteAccess: every access token, refresh token, refresh secret and pending code of
+ * the record goes, so whatever was handed out for it stops working at once.
+ */
+export async function revokeSubjectAccess(tx: Tx, appId: number, entityId: number): Promise<void> {
+  await tx.deleteFrom('access_tokens').where('app_id', '=', appId).where('entity_id', '=', entityId).execute();
+  await tx.deleteFrom('refresh_tokens').where('app_id', '=', appId).where('entity_id', '=', entityId).execute();
+  await tx.deleteFrom('authorization_codes').where('app_id', '=', appId).where('entity_id', '=', entityId).execute();
+  await tx.deleteFrom('verification_codes').where('app_id', '=', appId).where('entity_id', '=', entityId).execute();
+}
