@@ -1,7 +1,7 @@
 import { RegistrationError } from '../../http/errors.js';
 import type { AttrDef } from '../schema/attr-def.js';
 import { isObject, type Json, type JsonObject } from './json.js';
-import type { PathStep } from './paths.js';
+import { defNamed, type PathStep } from './paths.js';
 import { checkFormats, checkLength, fail } from './values.js';
 
 /**
@@ -35,7 +35,7 @@ export function mergeFields(defs: readonly AttrDef[], current: JsonObject | unde
   if (mode === 'replace' && current) dropUnnamed(defs, current, patch, path, ctx);
   for (const key of Object.keys(patch)) {
     if (key === 'id') continue;
-    const def = defs.find((d) => d.name === key)!;
+    const def = defNamed(defs, key)!;
     const where = path ? `${path}.${key}` : key;
     const merged = mergeAttribute(def, current?.[key], patch[key], mode, where, ctx);
     if (isEmpty(merged) && def.type !== 'json') delete out[key];

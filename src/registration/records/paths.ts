@@ -62,6 +62,18 @@ export function schemaPath(steps: PathStep[]): string {
   return steps.map((s) => s.name).join('.');
 }
 
+const byName = new WeakMap<readonly AttrDef[], Map<string, AttrDef>>();
+
+/** The definition named `name` among `defs` (schemas are immutable, so the lookup table is kept). */
+export function defNamed(defs: readonly AttrDef[], name: string): AttrDef | undefined {
+  let table = byName.get(defs);
+  if (!table) {
+    table = new Map(defs.map((d) => [d.name, d]));
+    byName.set(defs, table);
+  }
+  return table.get(name);
+}
+
 /** Whether an attribute name is one records can hold at all (the schema validates its own). */
 export function isAttributeName(name: string): boolean {
   return ATTRIBUTE_NAME.test(name);

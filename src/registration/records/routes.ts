@@ -22,6 +22,29 @@ const typeNameSchema = z.object({ type_name: z.string().min(1).max(64) });
 const jsonValue = jsonParam(z.unknown());
 const attributeList = jsonParam(z.array(z.string().min(1).max(1000)).max(2000));
 
+// Parameter shapes, built once: a zod schema costs more to build than to use.
+const ID = z.object({ id: intParam(1) });
+const UUID = z.object({ uuid: z.string().max(64) });
+const KEY = z.object({ key_attribute: z.string().min(1).max(1000), key_value: z.string().min(1).max(10_000) });
+const VALUE = z.object({ value: jsonValue }).transform((p) => ({ attributes: p.value }));
+const ATTRIBUTES = z.object({ attributes: jsonValue });
+const INCLUDE_RECORD = z.object({ include_record: boolParam.optional() });
+const ATTRIBUTE_LIST = z.object({ attributes: attributeList.optional() });
+const PASSWORD_CHECK = z.object({ password_attribute: z.string().min(1).max(1000).optional(), password_value: z.string().max(4096).optional() });
+const BULK_CREATE = z.object({ all_attributes: jsonParam(z.array(z.unknown()).min(1).max(MAX_BULK_RECORDS)), commit_each: boolParam.optional() });
+const BULK_DELETE = z.object({ filter: z.string().min(1), commit: boolParam });
+const COMMIT = z.object({ commit: boolParam });
+const ADOPT = z.object({ attribute_name: z.string().min(1).max(1000), child_id: intParam(1) });
+const COUNT = z.object({ filter: z.string().optional() });
+const FIND = z.object({
+  filter: z.string().optional(),
+  attributes: attributeList.optional(),
+  sort_on: jsonValue.optional(),
+  max_results: intParam(1, MAX_RESULTS).optional(),
+  first_result: intParam(1).optional(),
+  show_total_count: boolParam.optional(),
+});
+
 interface Scope {
   runtime: Runtime;
   type: EntityType;
@@ -40,9 +63,9 @@ function selectorOf(params: Params, { runtime, type }: Scope, options: { idOnly?
   if (options.idOnly && given.includes('key_attribute')) throw new ParameterError('invalid', 'key_attribute', 'this call takes id or uuid');
   if (given.length > 1) throw new ParameterError('duplicate', given[1], `give only one of uuid, id${options.idOnly ? '' : ' and key_attribute'}`);
   if (given.length === 0) throw new ParameterError('missing', options.idOnly ? 'id' : 'uuid');
-  if (given[0] === 'id') return { id: params.parse(z.object({ id: intParam(1) })).id };
-  if (given[0] === 'uuid') return { uuid: params.parse(z.object({ uuid: z.string().max(64) })).uuid };
-  const { key_attribute, key_value } = params.parse(z.object({ key_attribute: z.string().min(1).max(1000), key_value: z.string().min(1).max(10_000) }));
+  if (given[0] === 'id') return { id: params.parse(ID).id };
+  if (given[0] === 'uuid') return { uuid: params.parse(UUID).uuid };
+  const { key_attribute, key_value } = params.parse(KEY);
   return { where: keyCondition(runtime.store.dialect, type, key_attribute, key_value) };
 }
 
@@ -83,11 +106,11 @@ function newValues(params: Params): { value: unknown; argumentName: string } {
   if (given.length === 0) throw new ParameterError('missing', 'attributes');
   if (given.length === 2 && params.get('value') !== params.get('attributes')) throw new ParameterError('duplicate', 'attributes', 'give the new values in value or attributes, not both');
   const name = given[0];
-  return { value: params.parse(z.object({ [name]: jsonValue }))[name], argumentName: name };
+  return { value: params.parse(name === 'value' ? VALUE : ATTRIBUTES).attributes, argumentName: name };
 }
 
 function includeRecord(params: Params): boolean {
-  return params.parse(z.object({ include_record: boolParam.optional() })).include_record ?? false;
+  return params.parse(INCLUDE_RECORD).include_record ?? false;
 }
 
 const whole = (type: EntityType, row: RecordRow) => presentRecord(row, fullSelection(type.attrDefs));
@@ -101,9 +124,9 @@ export function registerRecordRoutes(app: FastifyInstance, runtime: Runtime): vo
     const selector = selectorOf(params, s);
     const guard = guardOf(params);
     const path = pathOf(params, s.type);
-    const { attributes } = params.parse(z.object({ attributes: attributeList.optional() }));
+    const { attributes } = params.parse(ATTRIBUTE_LIST);
     const selection = attributes ? selectAttributes(s.type.attrDefs, attributes) : fullSelection(s.type.attrDefs);
-    const password = params.parse(z.object({ password_attribute: z.string().min(1).max(1000).optional(), password_value: z.string().max(4096).optional() }));
+    const password = params.parse(PASSWORD_CHECK);
     const record = await findRecord(store.db, store.dialect, s.type, selector);
     if (!record) throw recordNotFound();
     checkGuard(record, guard);
@@ -121,7 +144,7 @@ export function registerRecordRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entity.create', async (call) => {
     const s = await scope(runtime, call);
-    const { attributes } = call.params.parse(z.object({ attributes: jsonValue }));
+    const { attributes } = call.params.parse(ATTRIBUTES);
     const include = includeRecord(call.params);
     const record = await createRecord(runtime, s.type, attributes);
     return { id: record.id, uuid: record.uuid, ...(include ? { result: whole(s.type, record) } : {}) };
@@ -129,9 +152,7 @@ export function registerRecordRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entity.bulkCreate', async (call) => {
     const s = await scope(runtime, call);
-    const { all_attributes, commit_each } = call.params.parse(
-      z.object({ all_attributes: jsonParam(z.array(z.unknown()).min(1).max(MAX_BULK_RECORDS)), commit_each: boolParam.optional() }),
-    );
+    const { all_attributes, commit_each } = call.params.parse(BULK_CREATE);
     const { results, uuid_results } = await bulkCreate(runtime, s.type, all_attributes, commit_each ?? false);
     return { uuid_results, results };
   });
@@ -160,7 +181,7 @@ export function registerRecordRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entity.bulkDelete', async (call) => {
     const s = await scope(runtime, call);
-    const { filter, commit } = call.params.parse(z.object({ filter: z.string().min(1), commit: boolParam }));
+    const { filter, commit } = call.params.parse(BULK_DELETE);
     const where = filterCondition(store.dialect, s.type, filter);
     // Without commit=true nothing is deleted: the answer says how many records would be.
     if (!commit) return { total_count: await countRecords(store.db, store.dialect, s.type, filter) };
@@ -170,7 +191,7 @@ export function registerRecordRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entity.purge', async (call) => {
     const s = await scope(runtime, call);
-    const { commit } = call.params.parse(z.object({ commit: boolParam }));
+    const { commit } = call.params.parse(COMMIT);
     if (!commit) throw new RegistrationError(200, 'entity.purge deletes every record of the type for good: send commit=true', { argumentName: 'commit' });
     const deleted = await store.write((tx) => purgeType(tx, s.type));
     return { total_count: deleted };
@@ -179,7 +200,7 @@ export function registerRecordRoutes(app: FastifyInstance, runtime: Runtime): vo
   registrationRoute(app, '/entity.adopt', async (call) => {
     const s = await scope(runtime, call);
     const selector = selectorOf(call.params, s);
-    const { attribute_name, child_id } = call.params.parse(z.object({ attribute_name: z.string().min(1).max(1000), child_id: intParam(1) }));
+    const { attribute_name, child_id } = call.params.parse(ADOPT);
     const steps = parseAttributePath(s.type.attrDefs, attribute_name);
     if ('reserved' in steps) throw new RegistrationError(200, 'attribute_name must name a plural, like /profiles', { argumentName: 'attribute_name' });
     const record = await adoptOrphan(runtime, s.type, selector, steps, child_id);
@@ -188,22 +209,13 @@ export function registerRecordRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entity.count', async (call) => {
     const s = await scope(runtime, call);
-    const { filter } = call.params.parse(z.object({ filter: z.string().optional() }));
+    const { filter } = call.params.parse(COUNT);
     return { total_count: await countRecords(store.db, store.dialect, s.type, filter) };
   });
 
   registrationRoute(app, '/entity.find', async (call) => {
     const s = await scope(runtime, call);
-    const q = call.params.parse(
-      z.object({
-        filter: z.string().optional(),
-        attributes: attributeList.optional(),
-        sort_on: jsonValue.optional(),
-        max_results: intParam(1, MAX_RESULTS).optional(),
-        first_result: intParam(1).optional(),
-        show_total_count: boolParam.optional(),
-      }),
-    );
+    const q = call.params.parse(FIND);
     const selection = q.attributes ? selectAttributes(s.type.attrDefs, q.attributes) : fullSelection(s.type.attrDefs);
     const { results, totalCount } = await findRecords(
       store.db,

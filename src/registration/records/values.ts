@@ -4,7 +4,7 @@ import type { AttrDef } from '../schema/attr-def.js';
 import { PASSWORD_TYPE } from '../schema/attr-def.js';
 import { formatStoredDateTime, parseDate, parseDateTime } from './datetime.js';
 import { isObject, jsonType, type Json, type JsonObject } from './json.js';
-import type { Target } from './paths.js';
+import { defNamed, type Target } from './paths.js';
 
 /**
  * First pass over incoming attribute values: every value is checked against its attr_def and
@@ -71,7 +71,7 @@ export function readFields(defs: readonly AttrDef[], input: unknown, path: strin
       out.id = value;
       continue;
     }
-    const def = defs.find((d) => d.name === key);
+    const def = defNamed(defs, key);
     const where = path ? `${path}.${key}` : key;
     if (!def) throw fail(223, `unknown attribute ${where}`, ctx);
     if (value === undefined) continue;
