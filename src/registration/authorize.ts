@@ -126,7 +126,8 @@ export async function authorize(runtime: Runtime, call: CallLike, endpoint: Endp
 export async function authorizeOptional(runtime: Runtime, { request, params }: CallLike, endpoint: Endpoint | string): Promise<Authorized | undefined> {
   const rule = ruleOf(endpoint);
   const credentials = readCredentials(request, params);
-  const token = rule.token ? readAccessToken(request, params) : undefined;
+  const offered = readAccessToken(request, params);
+  const token = rule.token ? offered : undefined;
 
   if (credentials) {
     const { app, client } = await authenticateClient(runtime, request, params, credentials);
@@ -173,6 +174,7 @@ export async function authorizeOptional(runtime: Runtime, { request, params }: C
   }
 
   if (rule.anonymous) return undefined;
+  if (offered) throw new RegistrationError(403, `${endpoint} does not take an access token: call it with client credentials`);
   // A client_id without its secret is a half-given credential.
   if (clientId) throw new RegistrationError(402, 'invalid client credentials');
   return undefined;
