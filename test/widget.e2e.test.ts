@@ -122,9 +122,9 @@ describeWithBrowser('engage.js in Chromium (widget side)', () => {
 
     it('tokenAction event: the popup’s token reaches onProviderLoginToken handlers, with the start and success events', async () => {
       const page = await open('tokenAction=event');
-      const popup = page.waitForEvent('popup');
+      const popupEvent = page.waitForEvent('popup');
       await page.getByRole('button', { name: 'Sign in with GitHub' }).click();
-      await (await popup).waitForEvent('close');
+      const popup = await popupEvent;
       await expect.poll(async () => (await events(page)).map(([name]) => name)).toEqual([
         'onProviderLoginStart',
         'onProviderLoginSuccess',
@@ -142,6 +142,7 @@ describeWithBrowser('engage.js in Chromium (widget side)', () => {
       expect(start.searchParams.get('delivery')).toBe('message');
       expect(start.searchParams.get('origin')).toBe(site.origin);
       expect(page.url()).toBe(`${site.origin}/page?tokenAction=event`);
+      await expect.poll(() => popup.isClosed()).toBe(true);
     });
 
     it('tokenAction url: the page posts the token to token_url (postToTokenUrl) and the site signs in with it', async () => {
