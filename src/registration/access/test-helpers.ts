@@ -4,10 +4,11 @@ import { call, type TestServer } from '../../../test/server.js';
 
 /** Helpers the Registration access tests share: clients, records and grants made over HTTP. */
 
-export interface Credentials {
+// A type alias (not an interface), so that it passes where form parameters are expected.
+export type Credentials = {
   client_id: string;
   client_secret: string;
-}
+};
 
 export const owner = (app: TestApp): Credentials => ({ client_id: app.ownerClientId, client_secret: app.ownerClientSecret });
 export const login = (app: TestApp): Credentials => ({ client_id: app.loginClientId, client_secret: app.loginClientSecret });
