@@ -27,6 +27,8 @@ export interface Persona {
   picture?: string;
   /** GitHub's login (OAuth 2.0 upstream). */
   login?: string;
+  /** The address book Google's People API answers for this person. */
+  contacts?: Array<{ name: string; email: string }>;
 }
 
 export type NextSignIn = { persona: Persona } | { deny: true };
@@ -42,6 +44,8 @@ export interface Upstream {
   allowRedirectUri(uri: string): void;
   /** What the next authorization request ends with (default: the first persona). */
   next(outcome: NextSignIn): void;
+  /** Changes what the provider's APIs answer about a person who signed in (same `sub`). */
+  update(persona: Persona): void;
   /** For Openrain's `registerLocalTransport`: server-side requests to `origins`. */
   transport(url: string, init: RequestInit): Promise<Response>;
   close(): Promise<void>;
@@ -142,7 +146,7 @@ export async function startOidcUpstream(options: { issuer?: string } = {}): Prom
     cookies: { keys: [randomBytes(16).toString('hex')] },
     findAccount: async (_ctx: unknown, id: string) => {
       const persona = accounts.get(id);
-      return persona && { accountId: id, claims: async () => ({ ...persona, login: undefined }) };
+      return persona && { accountId: id, claims: async () => ({ ...(accounts.get(id) ?? persona), login: undefined, contacts: undefined }) };
     },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name', 'preferred_username', 'picture'] },
     scopes: ['openid', 'offline_access', 'email', 'profile'],
@@ -165,8 +169,20 @@ export async function startOidcUpstream(options: { issuer?: string } = {}): Prom
   provider.proxy = true;
   const handle = provider.callback();
 
+  // Google's People API (get_contacts), answered for this provider's access tokens.
+  const people = async (req: IncomingMessage, res: ServerResponse) => {
+    const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    const found = token ? await (provider as unknown as { AccessToken: { find(t: string): Promise<{ accountId: string } | undefined> } }).AccessToken.find(token) : undefined;
+    const persona = found && accounts.get(found.accountId);
+    res.writeHead(persona ? 200 : 401, { 'content-type': 'application/json' });
+    if (!persona) return res.end(JSON.stringify({ error: { code: 401, status: 'UNAUTHENTICATED' } }));
+    const connections = (persona.contacts ?? []).map((c) => ({ names: [{ displayName: c.name }], emailAddresses: [{ value: c.email, type: 'home' }] }));
+    res.end(JSON.stringify({ connections, totalPeople: connections.length, totalItems: connections.length }));
+  };
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0];
+    if (req.headers['x-forwarded-host'] === 'people.googleapis.com') return void people(req, res);
     if (!path.startsWith('/interaction/')) return handle(req, res);
     void (async () => {
       try {
@@ -184,7 +200,7 @@ export async function startOidcUpstream(options: { issuer?: string } = {}): Prom
     })();
   });
   const url = await listen(server);
-  const origins = [new URL(issuer).origin];
+  const origins = [new URL(issuer).origin, 'https://people.googleapis.com'];
   return {
     origins,
     url,
@@ -192,6 +208,7 @@ export async function startOidcUpstream(options: { issuer?: string } = {}): Prom
     clientSecret,
     allowRedirectUri: (uri) => void redirectUris.add(uri),
     next: (next) => void (outcome = next),
+    update: (persona) => void accounts.set(persona.sub, persona),
     transport: forwarder(origins, () => url),
     close: () => close(server),
   };
@@ -209,8 +226,10 @@ export async function startOAuth2Upstream(): Promise<Upstream> {
   const clientSecret = randomBytes(20).toString('hex');
   const redirectUris = new Set<string>();
   let outcome: NextSignIn = { persona: DEFAULT_PERSONA };
-  const codes = new Map<string, { redirectUri: string; challenge?: string; persona: Persona; expires: number }>();
-  const tokens = new Map<string, Persona>();
+  const codes = new Map<string, { redirectUri: string; challenge?: string; sub: string; expires: number }>();
+  const personas = new Map<string, Persona>();
+  /** Access token → the `sub` it was issued for. */
+  const tokens = new Map<string, string>();
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
@@ -229,7 +248,8 @@ export async function startOAuth2Upstream(): Promise<Upstream> {
     });
   const bearer = (req: IncomingMessage) => {
     const m = /^(?:Bearer|token) (.+)$/i.exec(String(req.headers.authorization ?? ''));
-    return m ? tokens.get(m[1]) : undefined;
+    const sub = m ? tokens.get(m[1]) : undefined;
+    return sub === undefined ? undefined : personas.get(sub);
   };
 
   const server = createServer((req, res) => {
@@ -249,7 +269,8 @@ export async function startOAuth2Upstream(): Promise<Upstream> {
         const method = url.searchParams.get('code_challenge_method');
         if (url.searchParams.get('code_challenge') && method !== 'S256') return json(res, 400, { error: 'invalid_request' });
         const code = b64url(randomBytes(16));
-        codes.set(code, { redirectUri, challenge: url.searchParams.get('code_challenge') ?? undefined, persona: outcome.persona, expires: Date.now() + 60_000 });
+        personas.set(outcome.persona.sub, outcome.persona);
+        codes.set(code, { redirectUri, challenge: url.searchParams.get('code_challenge') ?? undefined, sub: outcome.persona.sub, expires: Date.now() + 60_000 });
         back.searchParams.set('code', code);
         return redirect(res, back);
       }
@@ -262,7 +283,7 @@ export async function startOAuth2Upstream(): Promise<Upstream> {
         const verifier = form.get('code_verifier');
         if (grant.challenge && (!verifier || b64url(createHash('sha256').update(verifier).digest()) !== grant.challenge)) return json(res, 400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
         const accessToken = `gho_${randomBytes(18).toString('hex')}`;
-        tokens.set(accessToken, grant.persona);
+        tokens.set(accessToken, grant.sub);
         return json(res, 200, { access_token: accessToken, token_type: 'bearer', scope: 'read:user,user:email' });
       }
       const persona = bearer(req);
@@ -291,6 +312,7 @@ export async function startOAuth2Upstream(): Promise<Upstream> {
     clientSecret,
     allowRedirectUri: (uri) => void redirectUris.add(uri),
     next: (next) => void (outcome = next),
+    update: (persona) => void personas.set(persona.sub, persona),
     transport: forwarder(origins, () => url),
     close: () => close(server),
   };

@@ -3,6 +3,8 @@ import { createTestApp, type TestApp } from '../../../test/fixtures.js';
 import { call, describeEachDatabase, TEST_PARTNER_KEY } from '../../../test/server.js';
 import { isLanding, startOAuth2Upstream, startOidcUpstream, TestBrowser, type Hop, type Landing, type Upstream } from '../../../test/upstreams.js';
 import { registerLocalTransport } from '../../providers/client.js';
+import { findAppByApiKey } from '../../partner/apps.js';
+import { findIdentity, updateIdentityTokens } from '../identities.js';
 import { PENDING_COOKIE, PENDING_LIFETIME_MS, pendingCookie } from './pending-cookie.js';
 
 /** The public URL test servers are started with; realm hosts are `<realm>.localhost:8080`. */
@@ -272,5 +274,89 @@ describeEachDatabase('Social sign-in through real upstream providers', (server) 
     expectSafePage(stopped(await browser(app).go(startUrl(app, 'nosuchprovider'))), 400);
     const nowhere = 'http://nosuchrealm.localhost:8080';
     expectSafePage(stopped(await browser(app).route(nowhere, server().url).go(`${nowhere}/google/start?token_url=${encodeURIComponent(TOKEN_URL)}`)), 404);
+  });
+  /** Signs `persona` in at `provider` and answers its auth_info. */
+  async function signedIn(app: TestApp, provider: 'google' | 'github', persona: typeof ALICE | typeof BOB) {
+    (provider === 'google' ? google : github).next({ persona });
+    const landing = landed(await browser(app).go(startUrl(app, provider)));
+    return (await api('auth_info', { apiKey: app.apiKey, token: landing.fields.token })).json;
+  }
+
+  it('get_user_data answers a fresh profile with the stored tokens, refreshing them once expired', async () => {
+    const app = await signInApp();
+    const first = await signedIn(app, 'google', { ...ALICE, sub: '3001' });
+    const identifier = first.profile.identifier;
+    google.update({ ...ALICE, sub: '3001', name: 'Alice Pleasance Liddell', given_name: 'Alice Pleasance' });
+    await api('map', { apiKey: app.apiKey, identifier, primaryKey: 'alice' });
+    const fresh = await api('get_user_data', { apiKey: app.apiKey, identifier, extended: 'true' });
+    expect(fresh.status).toBe(200);
+    expect(fresh.json.profile).toMatchObject({ identifier, providerName: 'Google', displayName: 'Alice Pleasance Liddell', primaryKey: 'alice' });
+    expect(fresh.json.merged_poco).toBeDefined();
+    expect(fresh.json.accessCredentials.oauthToken).toBe(first.accessCredentials.oauthToken);
+
+    // An expired access token is refreshed with the refresh token, and the new one is kept.
+    const { store, sealer } = server().running.runtime;
+    const row = (await findAppByApiKey(store.db, app.apiKey))!;
+    const stored = (await findIdentity(store.db, sealer, row.id, identifier))!.tokens!;
+    expect(stored.refreshToken).toBeTruthy();
+    await updateIdentityTokens(store, sealer, row.id, identifier, { ...stored, expiresAt: Date.now() - 1000 });
+    const refreshed = await api('get_user_data', { apiKey: app.apiKey, identifier });
+    expect(refreshed.json.profile.identifier).toBe(identifier);
+    expect(refreshed.json.merged_poco).toBeUndefined();
+    const kept = (await findIdentity(store.db, sealer, row.id, identifier))!.tokens!;
+    expect(kept.accessToken).not.toBe(stored.accessToken);
+    expect(kept.expiresAt).toBeGreaterThan(Date.now());
+    expect(refreshed.json.accessCredentials.oauthToken).toBe(kept.accessToken);
+
+    // Unknown identifiers, other applications and unlinked identities have no credentials: code 8.
+    expect((await api('get_user_data', { apiKey: app.apiKey, identifier: 'https://www.google.com/profiles/999' })).json.err.code).toBe(8);
+    const other = await signInApp();
+    expect((await api('get_user_data', { apiKey: other.apiKey, identifier })).json.err.code).toBe(8);
+    await api('unmap', { apiKey: app.apiKey, identifier, primaryKey: 'alice', unlink: 'true' });
+    expect((await api('get_user_data', { apiKey: app.apiKey, identifier })).json).toMatchObject({ stat: 'fail', err: { code: 8, msg: 'Missing third-party credentials for this identifier' } });
+  });
+
+  it('add_or_update_access_token files a token obtained elsewhere, after checking whose it is', async () => {
+    const first = await signInApp();
+    const bob = await signedIn(first, 'github', BOB);
+    const identifier = bob.profile.identifier;
+    const accessToken = bob.accessCredentials.accessToken;
+    expect(accessToken).toMatch(/^gho_/);
+
+    const second = await signInApp();
+    expect((await api('get_user_data', { apiKey: second.apiKey, identifier })).json.err.code).toBe(8);
+    expect((await api('add_or_update_access_token', { apiKey: second.apiKey, identifier, token: accessToken })).json).toEqual({ stat: 'ok' });
+    expect((await api('get_user_data', { apiKey: second.apiKey, identifier })).json.profile).toMatchObject({ identifier, providerName: 'GitHub', preferredUsername: BOB.login });
+    // Janrain's own example names the parameter access_token.
+    expect((await api('add_or_update_access_token', { apiKey: second.apiKey, identifier, access_token: accessToken })).json).toEqual({ stat: 'ok' });
+
+    const wrong = await api('add_or_update_access_token', { apiKey: second.apiKey, identifier: 'https://github.com#1', token: accessToken });
+    expect(wrong.json.err.code).toBe(1);
+    expect((await api('get_user_data', { apiKey: second.apiKey, identifier: 'https://github.com#1' })).json.err.code).toBe(8);
+    expect((await api('add_or_update_access_token', { apiKey: second.apiKey, identifier: 'https://nowhere.example/me', token: 'x' })).json.err.code).toBe(11);
+    expect((await api('add_or_update_access_token', { apiKey: second.apiKey, identifier })).json.err).toMatchObject({ code: 0, msg: 'Missing parameter: token' });
+    expect((await api('add_or_update_access_token', { apiKey: second.apiKey, identifier, token: 'gho_revoked' })).json.err.code).toBe(9);
+  });
+
+  it('get_contacts lists the address book through the provider, code 11 where it has none', async () => {
+    const app = await signInApp();
+    const alice = await signedIn(app, 'google', { ...ALICE, sub: '3002', contacts: [{ name: 'Bob Builder', email: 'bob@example.com' }, { name: 'Carol', email: 'carol@example.com' }] } as typeof ALICE);
+    const contacts = await api('get_contacts', { apiKey: app.apiKey, identifier: alice.profile.identifier });
+    expect(contacts.status).toBe(200);
+    expect(contacts.json).toEqual({
+      stat: 'ok',
+      response: {
+        startIndex: 1,
+        itemsPerPage: 2,
+        totalResults: 2,
+        entry: [
+          { displayName: 'Bob Builder', emails: [{ type: 'home', value: 'bob@example.com' }] },
+          { displayName: 'Carol', emails: [{ type: 'home', value: 'carol@example.com' }] },
+        ],
+      },
+    });
+    const bob = await signedIn(app, 'github', BOB);
+    expect((await api('get_contacts', { apiKey: app.apiKey, identifier: bob.profile.identifier })).json.err.code).toBe(11);
+    expect((await api('get_contacts', { apiKey: app.apiKey, identifier: 'https://www.google.com/profiles/404' })).json.err.code).toBe(8);
   });
 });
