@@ -4,6 +4,7 @@ import { BODY_LIMIT, installWire } from './http/wire.js';
 import { requestLogController, requestLogger } from './ops/logging.js';
 import { registerOpsRoutes } from './ops/routes.js';
 import { registerPartnerRoutes } from './partner/routes.js';
+import { registerProviderRoutes } from './providers/routes.js';
 import { registerRecordRoutes } from './registration/records/routes.js';
 import { registerClientRoutes } from './registration/clients/routes.js';
 import { registerSettingsRoutes } from './registration/settings/routes.js';
@@ -29,6 +30,7 @@ export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
   await registerOpsRoutes(app, runtime);
   await registerPartnerRoutes(app, runtime);
   registerSocialRoutes(app, runtime);
+  await registerProviderRoutes(app, runtime);
   registerSocialLoginRoutes(app, runtime);
   registerSchemaRoutes(app, runtime);
   registerRecordRoutes(app, runtime);

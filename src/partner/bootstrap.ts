@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'nod
 import { join, resolve } from 'node:path';
 import { digest, randomHex } from '../crypto/secrets.js';
 import type { Runtime } from '../runtime.js';
+import { enableDemoProvider } from '../providers/demo/mount.js';
 import { addDomainPatterns } from '../social/whitelist.js';
 import { realmUrl } from './apps.js';
 import { createApp } from './create-app.js';
@@ -89,6 +90,8 @@ export async function bootstrap(runtime: Runtime, print: (text: string) => void)
   const demo = await createApp(runtime, { email: DEMO_ADMIN, domain: 'localhost', name: 'Demo', realm: DEMO_REALM });
   // Sites under development run on any *.localhost host (and the realm itself is demo.localhost).
   await addDomainPatterns(store, demo.app.id, ['localhost', '*.localhost']);
+  // Sign-in works offline: the demo application signs users in at the built-in demo provider.
+  await enableDemoProvider(runtime, demo.app);
 
   const contents: BootstrapFile = {
     version: 1,

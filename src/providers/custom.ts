@@ -56,11 +56,11 @@ const fieldPath = z
 
 export const oauth2Config = z.object({
   kind: z.literal('oauth2'),
-  /** Namespace of the identifiers (`<issuer>#<id>`); defaults to the authorization endpoint's origin. */
-  issuer: urlText,
   authorizationEndpoint: urlText,
   tokenEndpoint: urlText,
   userInfoEndpoint: urlText,
+  /** Namespace of the identifiers (`<issuer>#<id>`); defaults to the authorization endpoint's origin. */
+  issuer: urlText,
   scopes: z.array(scopeName).max(50).default([]),
   scopeSeparator: z.enum([' ', ',']).default(' '),
   fields: z.object(Object.fromEntries(FIELD_NAMES.map((f) => [f, f === 'id' ? fieldPath : fieldPath.optional()])) as Record<(typeof FIELD_NAMES)[number], typeof fieldPath>),

@@ -16,11 +16,13 @@ const PURPOSE: Record<Capability, string> = {
  * given and without repeats. Unknown → code 1 "Invalid provider"; discontinued, or unable to
  * serve the purpose → code 11.
  */
-export function chooseProviders(names: readonly string[], capability: Capability, options: { allowEmail?: boolean } = {}): string[] {
+export function chooseProviders(names: readonly string[], capability: Capability, options: { allowEmail?: boolean; own?: readonly string[] } = {}): string[] {
   const chosen: string[] = [];
   for (const name of names) {
     let specifier: string;
     if (options.allowEmail && name.toLowerCase() === EMAIL_SHARE) specifier = EMAIL_SHARE;
+    // The application's own sign-in providers (generic OIDC / OAuth 2.0, demo): see providers/custom.ts.
+    else if (options.own?.includes(name.trim().toLowerCase())) specifier = name.trim().toLowerCase();
     else {
       const entry = findProvider(name);
       if (!entry) throw socialErrors.invalidProvider(name);

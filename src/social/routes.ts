@@ -5,6 +5,7 @@ import { boolParam, listParam, type Params } from '../http/params.js';
 import { socialRoute, type Call } from '../http/wire.js';
 import { findAppByApiKey, findAppByAppId, findAppByRealm, realmFromHost, realmUrl, type AppRow } from '../partner/apps.js';
 import { CAPABILITIES, findProvider, hasCapability } from '../providers/catalog.js';
+import { ownProviderSpecifiers } from '../providers/custom.js';
 import type { Runtime } from '../runtime.js';
 import { getBackplaneServers, putBackplaneServer, removeBackplaneServer } from './backplane.js';
 import { normalizePattern } from './domain-patterns.js';
@@ -151,7 +152,7 @@ export function registerSocialRoutes(app: FastifyInstance, runtime: Runtime): vo
     const target = await appByApiKey(runtime, params);
     const { providers } = params.parse(z.object({ providers: listParam() }));
     const device = deviceType(params);
-    await setProviderLists(store, target.id, { [signinList(device)]: chooseProviders(providers, 'signin') });
+    await setProviderLists(store, target.id, { [signinList(device)]: chooseProviders(providers, 'signin', { own: await ownProviderSpecifiers(store.db, target.id) }) });
   });
 
   socialRoute(app, '/api/v2/set_share_providers', async ({ params }) => {
