@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Db, Tx } from '../../store/store.js';
+import { requireClientOfApp } from '../clients/clients.js';
 import type { AttrDef } from './attr-def.js';
 import { withReserved } from './definitions.js';
 import { getEntityType, lockEntityType, type EntityType } from './entity-types.js';
@@ -28,12 +29,14 @@ export async function accessSchemaFor(db: Db | Tx, appId: number, typeName: stri
 }
 
 /**
- * Replaces a client's read or write access schema. Every path must name an attribute of the
- * type (223 otherwise); reserved ones are implied and dropped. Answers whether the client had
+ * Replaces a client's read or write access schema. The client must be one of the application's
+ * (200 naming for_client_id); every path must name an attribute of the type (223 otherwise);
+ * reserved ones are implied and dropped. Answers whether the client had
  * none of this access type before.
  */
 export async function setAccessSchema(w: SchemaWriter, appId: number, typeName: string, clientId: string, accessType: AccessType, attributes: string[]): Promise<{ type: EntityType; paths: string[]; created: boolean }> {
   const type = await lockEntityType(w.tx, w.dialect, appId, typeName);
+  await requireClientOfApp(w.tx, appId, clientId, 'for_client_id');
   const paths = [
     ...new Set(
       attributes

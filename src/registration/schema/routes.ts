@@ -5,6 +5,7 @@ import { boolParam, jsonParam, listParam, type Params } from '../../http/params.
 import { registrationRoute, type Call } from '../../http/wire.js';
 import type { Runtime } from '../../runtime.js';
 import { parseDateTime } from '../records/datetime.js';
+import { requireClientOfApp } from '../clients/clients.js';
 import { requireOwnerClient } from '../owner-auth.js';
 import { accessSchemaFor, restrictSchema, setAccessSchema } from './access-schemas.js';
 import { constraintNames, type AttrDef, type ConstraintName } from './attr-def.js';
@@ -189,6 +190,7 @@ export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): vo
     const appId = await owner(call);
     const p = call.params.parse(z.object({ type_name: typeName, for_client_id: z.string().min(1).max(64), access_type: accessType }));
     const t = await type(appId, p.type_name);
+    await requireClientOfApp(store.db, appId, p.for_client_id, 'for_client_id');
     const paths = await accessSchemaFor(store.db, appId, t.name, p.for_client_id, p.access_type);
     return { schema: { name: t.name, attr_defs: paths ? restrictSchema(t.attrDefs, paths) : withReserved(t.attrDefs) } };
   });

@@ -411,7 +411,10 @@ describeEachDatabase('entityType calls', (server) => {
       expect(write.json.schema.attr_defs.length).toBeGreaterThan(7);
     });
 
-    it('validates attribute paths (223) and the access type (200)', async () => {
+    it('validates the client (200), attribute paths (223) and the access type (200)', async () => {
+      const other = await createTestApp(server());
+      expect((await reg('/entityType.setAccessSchema', { type_name: 'user', for_client_id: other.loginClientId, access_type: 'read', attributes: '["email"]' })).json).toMatchObject({ code: 200, argument_name: 'for_client_id' });
+      expect((await reg('/entityType.getAccessSchema', { type_name: 'user', for_client_id: 'nosuchclient', access_type: 'read' })).json).toMatchObject({ code: 200, argument_name: 'for_client_id' });
       expect((await reg('/entityType.setAccessSchema', { type_name: 'user', for_client_id: app.loginClientId, access_type: 'write', attributes: '["email","shoeSize"]' })).json).toMatchObject({ code: 223, argument_name: 'attributes' });
       expect((await reg('/entityType.setAccessSchema', { type_name: 'user', for_client_id: app.loginClientId, access_type: 'delete', attributes: '["email"]' })).json).toMatchObject({ code: 200, argument_name: 'access_type' });
     });
