@@ -53,10 +53,13 @@ describe('request logs', () => {
     await new Promise((r) => setTimeout(r, 50));
 
     const mine = lines.filter((l) => l.request_id === requestId);
-    expect(mine.map((l) => l.msg)).toEqual(expect.arrayContaining(['incoming request', 'request completed']));
-    const incoming = mine.find((l) => l.msg === 'incoming request') as { req: { url: string; method: string } };
-    expect(incoming.req.method).toBe('POST');
-    expect(incoming.req.url).toBe('/api/v2/no_such_call?apiKey=[REDACTED]&format=json&client_secret=[REDACTED]');
+    // One access-log line per request at info: what was asked, the answer, the time.
+    expect(mine.map((l) => l.msg)).toEqual(['request completed']);
+    const completed = mine[0] as { req: { url: string; method: string }; res: { statusCode: number }; responseTime: number };
+    expect(completed.req.method).toBe('POST');
+    expect(completed.req.url).toBe('/api/v2/no_such_call?apiKey=[REDACTED]&format=json&client_secret=[REDACTED]');
+    expect(completed.res.statusCode).toBe(404);
+    expect(completed.responseTime).toBeGreaterThan(0);
     for (const secret of Object.values(SECRETS)) expect(raw).not.toContain(secret);
   });
 

@@ -1,4 +1,4 @@
-import { LogController } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 /** Parameter names whose values are credentials: their values never reach a log line. */
@@ -80,9 +80,26 @@ export function requestLogger(log: Logger): Logger {
 /** Routes polled by orchestrators and scrapers every few seconds: their requests are not logged. */
 const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
-/** Request logging: every line carries `request_id`; probe and scrape requests stay out of the log. */
+/**
+ * Request logging as an access log: one `info` line per answered request with method, scrubbed
+ * URL, status and time (the `incoming request` line drops to `debug`: half the cost per request,
+ * the same facts). Every line carries `request_id`; probe and scrape requests stay out.
+ */
+class AccessLogController extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    if (this.isLogDisabled(request)) return;
+    request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
 export function requestLogController(): LogController {
-  return new LogController({
+  return new AccessLogController({
     requestIdLogLabel: 'request_id',
     disableRequestLogging: (request) => QUIET_ROUTES.has(request.routeOptions.url ?? ''),
   });
