@@ -2,6 +2,7 @@
 // Prints `BENCH <name> <figure> <unit> baseline=<figure> ratio=<figure/baseline>` lines on stdout;
 // everything else goes to stderr. See bench/README.md.
 import { readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createTestDatabase, postgresAvailable } from '../test/databases.js';
@@ -182,6 +183,9 @@ async function main(): Promise<number> {
   }
   const wanted = (name: string) => args.length === 0 || args.includes(name);
   if (!canPin) say('!!! taskset or a second core is missing: server and load generator share the CPU; figures are not comparable');
+  // Other work on the machine lands on both cores whatever the pinning: say so beside the figures.
+  const busy = loadavg()[0];
+  if (busy > 1) say(`!!! load average ${busy.toFixed(1)} before the run: other processes compete for the cores; expect noisy figures`);
   let failures = 0;
   if (wanted(COLD_START)) {
     try {
