@@ -19,9 +19,9 @@ export interface JanrainAddress {
   country?: string;
 }
 
-export interface JanrainProfile {
+/** The members of Janrain's profile that Openrain fills (providerName is the catalog's). */
+export interface JanrainProfileFields {
   identifier: string;
-  providerName: string;
   displayName?: string;
   preferredUsername?: string;
   name?: JanrainName;
@@ -37,9 +37,13 @@ export interface JanrainProfile {
   /** `+HH:MM` / `-HH:MM`. */
   utcOffset?: string;
   phoneNumber?: string;
-  /** Provider-specific members Janrain reported (googleUserId, limitedData…). */
-  [extra: string]: unknown;
 }
+
+/** A profile as an adapter builds it: the fields plus provider-specific members Janrain reported (googleUserId, limitedData…). */
+export type AdapterProfile = JanrainProfileFields & { [extra: string]: unknown };
+
+/** auth_info's `profile`. */
+export type JanrainProfile = AdapterProfile & { providerName: string };
 
 export interface ContactEntry {
   displayName?: string;

@@ -5,7 +5,7 @@
  * application configures itself are all described this way, so that one code path serves them.
  */
 
-import type { ContactsPage, JanrainProfile } from './poco.js';
+import type { AdapterProfile, ContactsPage } from './poco.js';
 
 /** How the client authenticates at the token endpoint. */
 export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
@@ -86,7 +86,7 @@ export interface ProfileAdapter {
   /** Gathers the provider's user document after the token exchange (or on get_user_data). */
   fetch(ctx: FetchContext): Promise<Doc>;
   /** The Janrain profile (providerName is added by the caller). */
-  profile(doc: Doc): Omit<JanrainProfile, 'providerName'>;
+  profile(doc: Doc): AdapterProfile;
   /** `accessCredentials` in Janrain's field names for this provider. */
   credentials(tokens: TokenInfo, doc: Doc): Record<string, unknown>;
   /** Whether an identifier has this provider's shape. */

@@ -1,4 +1,4 @@
-import { address, birthday, email, gender, httpUrl, obj, offsetOfZone, personName, str, truthy, type JanrainProfile } from '../poco.js';
+import { address, birthday, email, gender, httpUrl, obj, offsetOfZone, personName, str, truthy, type JanrainProfileFields } from '../poco.js';
 import type { Doc, FetchContext } from '../spec.js';
 
 /** A provider document lacks the member that identifies the user. */
@@ -22,7 +22,7 @@ export async function idTokenAndUserInfo(ctx: FetchContext): Promise<Doc> {
 }
 
 /** Janrain profile members from standard OpenID Connect claims (identifier excluded). */
-export function standardClaims(doc: Doc): Omit<JanrainProfile, 'identifier' | 'providerName'> {
+export function standardClaims(doc: Doc): Omit<JanrainProfileFields, 'identifier'> {
   const mail = email(doc.email);
   const a = obj(doc.address);
   const name = personName({ formatted: doc.name, givenName: doc.given_name, familyName: doc.family_name, middleName: doc.middle_name });
