@@ -88,9 +88,11 @@ const DEFAULT_PERSONA: Persona = {
 /**
  * An OpenID Connect provider configured like Google (issuer `https://accounts.google.com` by
  * default): discovery, S256 PKCE required, RS256 ID tokens with nonce, UserInfo, refresh tokens.
- * Login and consent happen without a page: the interaction ends with `next`'s outcome.
+ * Login and consent happen without a page: the interaction ends with `next`'s outcome. With
+ * `pages`, a person signs in instead, as at Google: an email page, then a consent page whose
+ * Allow or Deny decides (`next` names the account that exists; browser tests use this).
  */
-export async function startOidcUpstream(options: { issuer?: string } = {}): Promise<Upstream> {
+export async function startOidcUpstream(options: { issuer?: string; pages?: boolean } = {}): Promise<Upstream> {
   const issuer = options.issuer ?? 'https://accounts.google.com';
   const clientId = `client-${randomBytes(6).toString('hex')}`;
   const clientSecret = randomBytes(24).toString('base64url');
@@ -180,10 +182,50 @@ export async function startOidcUpstream(options: { issuer?: string } = {}): Prom
     res.end(JSON.stringify({ connections, totalPeople: connections.length, totalItems: connections.length }));
   };
 
+  /** The sign-in pages of `pages` mode: /interaction/:uid (email), …/login (consent), …/consent (decision). */
+  const interactionPages = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+    const page = (title: string, body: string) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1>${body}</main></body></html>`);
+    };
+    const esc = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    try {
+      const [, , uid, step] = path.split('/');
+      const details = await provider.interactionDetails(req, res);
+      const persona = 'persona' in outcome ? outcome.persona : DEFAULT_PERSONA;
+      const form = req.method === 'POST' ? await new Promise<URLSearchParams>((done) => {
+        let text = '';
+        req.setEncoding('utf8');
+        req.on('data', (c: string) => (text += c));
+        req.on('end', () => done(new URLSearchParams(text)));
+      }) : new URLSearchParams();
+      const emailPage = (error = '') =>
+        page('Sign in', `${error ? `<p role="alert">${esc(error)}</p>` : ''}<form method="post" action="/interaction/${esc(uid)}/login"><label>Email <input name="login" type="email" autocomplete="username"></label> <button type="submit">Next</button></form>`);
+      if (!step) return emailPage();
+      if (step === 'login') {
+        if (form.get('login') !== persona.email) return emailPage('No account has this email.');
+        return page(
+          'Allow access?',
+          `<p>${esc(String(details.params.client_id))} wants to see your name, email address and profile picture.</p><form method="post" action="/interaction/${esc(uid)}/consent"><button type="submit" name="decision" value="deny">Deny</button> <button type="submit" name="decision" value="allow">Allow</button></form>`,
+        );
+      }
+      if (form.get('decision') !== 'allow') {
+        await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user refused to share their account' }, { mergeWithLastSubmission: false });
+        return;
+      }
+      accounts.set(persona.sub, persona);
+      await provider.interactionFinished(req, res, { login: { accountId: persona.sub } }, { mergeWithLastSubmission: false });
+    } catch (err) {
+      res.statusCode = 500;
+      res.end(String(err));
+    }
+  };
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.headers['x-forwarded-host'] === 'people.googleapis.com') return void people(req, res);
     if (!path.startsWith('/interaction/')) return handle(req, res);
+    if (options.pages) return void interactionPages(req, res, path);
     void (async () => {
       try {
         await provider.interactionDetails(req, res);

@@ -6,8 +6,10 @@ import { cspNonce, pageCsp } from '../src/web/page.js';
 import { renderPopupResultPage, type SignInFields } from '../src/web/popup-result.js';
 import { describeWithBrowser, freePort, launchChromium } from './browser.js';
 import { databaseKinds } from './databases.js';
+import { registerLocalTransport } from '../src/providers/client.js';
 import { createTestApp, type TestApp } from './fixtures.js';
-import { call, startTestServer, type TestServer } from './server.js';
+import { call, startTestServer, TEST_PARTNER_KEY, type TestServer } from './server.js';
+import { startOAuth2Upstream, startOidcUpstream, type Upstream } from './upstreams.js';
 import { startSite, type Site } from './widget-site.js';
 
 /**
@@ -26,7 +28,7 @@ async function focusedName(page: Page): Promise<string> {
     let el: Element | null = document.activeElement;
     while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
     if (!el) return '';
-    return el.getAttribute('data-provider') ?? el.id ?? el.textContent ?? '';
+    return el.getAttribute('data-provider') || el.id || el.textContent || '';
   });
 }
 
@@ -237,6 +239,165 @@ describeWithBrowser('engage.js in Chromium (widget side)', () => {
       await expect.poll(() => page.getByText('Last used').count()).toBe(1);
       const found = (await events(page)).find(([name]) => name === 'onReturnExperienceFound');
       expect(found?.[1]).toEqual({ returnProvider: 'facebook', welcomeName: '' });
+    });
+  });
+});
+
+/**
+ * The whole sign-in in a real browser: the site's page, engage.js, the popup through the realm
+ * host to an upstream provider run in the test (oidc-provider configured like Google; a
+ * GitHub-shaped OAuth 2.0 server), back to the site's token_url, whose server calls auth_info.
+ * The browser reaches the upstreams' real origins (https://accounts.google.com…) through
+ * routes to their loopback servers, as the server under test does through its transport.
+ */
+describeWithBrowser('Social sign-in in Chromium through engage.js and real upstream providers', () => {
+  describe.each(kinds)('[%s]', (kind) => {
+    const ADA = { sub: '117740339188253746510', email: 'ada@example.com', email_verified: true, name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace' };
+    const GRACE = { sub: '5550123', email: 'grace@example.com', email_verified: true, name: 'Grace Hopper', login: 'ghopper' };
+    let server: TestServer;
+    let site: Site;
+    let app: TestApp;
+    let browser: Browser;
+    let context: BrowserContext;
+    let google: Upstream;
+    let github: Upstream;
+    let realmOrigin: string;
+
+    beforeAll(async () => {
+      const port = await freePort();
+      server = await startTestServer(kind, { PORT: String(port), OPENRAIN_PUBLIC_URL: `http://localhost:${port}` });
+      // Google with its sign-in pages: the person types their email and allows access.
+      google = await startOidcUpstream({ pages: true });
+      github = await startOAuth2Upstream();
+      for (const upstream of [google, github]) for (const origin of upstream.origins) registerLocalTransport(server.running.runtime, origin, upstream.transport);
+      app = await createTestApp(server, { domain: 'site.localhost' });
+      realmOrigin = `http://${app.realm}.localhost:${port}`;
+      for (const [provider, upstream] of [['google', google], ['github', github]] as const) {
+        const set = await call(server.url, '/partner/v2/app/set_properties', { partnerKey: TEST_PARTNER_KEY, apiKey: app.apiKey, provider, consumerKey: upstream.clientId, consumerSecret: upstream.clientSecret });
+        expect(set.json).toEqual({ stat: 'ok' });
+        upstream.allowRedirectUri(`${realmOrigin}/${provider}/callback`);
+      }
+      expect((await call(server.url, '/api/v2/set_auth_providers', { apiKey: app.apiKey, providers: '["google","github"]' })).json?.stat).toBe('ok');
+      expect((await call(server.url, '/api/v2/add_domain_patterns', { apiKey: app.apiKey, domains: '["site.localhost"]' })).json?.stat).toBe('ok');
+      // The realm-host form of the script URL (https://<app>.rpxnow.com/js/lib/<app>/engage.js).
+      site = await startSite(await freePort(), { openrainUrl: server.url, apiKey: app.apiKey, scriptSrc: `${realmOrigin}/js/lib/${app.realm}/engage.js` });
+      browser = await launchChromium();
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await site?.close();
+      await google?.close();
+      await github?.close();
+      await server?.stop();
+    });
+
+    /**
+     * The browser's way to the upstreams. Chromium cannot be routed on redirects, and the
+     * upstreams' real origins are https: the realm's start answer (303 to
+     * https://accounts.google.com/…) is fetched for the browser and its Location rewritten to
+     * the upstream's loopback server under a `*.localhost` name; everything after that is the
+     * browser talking to the real servers.
+     */
+    function loopbackAlias(location: string): string {
+      const target = new URL(location);
+      for (const upstream of [google, github]) {
+        if (!upstream.origins.includes(target.origin)) continue;
+        const alias = new URL(upstream.url);
+        alias.hostname = `${target.hostname.replace(/\./g, '-')}.localhost`;
+        return `${alias.origin}${target.pathname}${target.search}`;
+      }
+      return location;
+    }
+
+    beforeEach(async () => {
+      context = await browser.newContext({ viewport: { width: 900, height: 760 } });
+      await context.route(
+        (url) => url.origin === realmOrigin && url.pathname.endsWith('/start'),
+        async (route: Route) => {
+          const url = new URL(route.request().url());
+          const headers = { ...(await route.request().allHeaders()), host: url.host };
+          const response = await route.fetch({ url: `${server.url}${url.pathname}${url.search}`, headers, maxRedirects: 0 });
+          const answered = response.headers();
+          await route.fulfill({ response, headers: answered.location ? { ...answered, location: loopbackAlias(answered.location) } : answered });
+        },
+      );
+    });
+
+    afterEach(async () => {
+      await context?.close();
+    });
+
+    async function open(query: string): Promise<Page> {
+      const page = await context.newPage();
+      await page.goto(`${site.origin}/page?${query}`);
+      await page.getByRole('button', { name: 'Sign in with Google' }).waitFor();
+      return page;
+    }
+
+    /** The person at Google's pages: email, then Allow or Deny. */
+    async function signInAtGoogle(at: Page, email: string, decision: 'Allow' | 'Deny'): Promise<void> {
+      await at.getByLabel('Email').fill(email);
+      await at.getByRole('button', { name: 'Next' }).click();
+      await at.getByRole('button', { name: decision }).click();
+    }
+
+    it('tokenAction url: click Google, sign in at the provider in the popup, land on token_url, which shows the auth_info profile', async () => {
+      google.next({ persona: ADA });
+      const page = await open('tokenAction=url');
+      const popupEvent = page.waitForEvent('popup');
+      await page.getByRole('button', { name: 'Sign in with Google' }).click();
+      const popup = await popupEvent;
+      expect(new URL(popup.url()).hostname).toBe('accounts-google-com.localhost');
+      await signInAtGoogle(popup, ADA.email, 'Allow');
+      await page.waitForURL(`${site.origin}/token?next=%2Faccount`);
+      await expect.poll(() => page.locator('#name').textContent()).toBe('Ada Lovelace');
+      expect(await page.locator('#method').textContent()).toBe('POST');
+      expect(site.tokens.at(-1)).toMatch(/^[0-9a-f]{40}$/);
+      await expect.poll(() => popup.isClosed()).toBe(true);
+    });
+
+    it('tokenAction event: the page’s onProviderLoginToken handler gets a 40-character token and the site shows the profile', async () => {
+      github.next({ persona: GRACE });
+      const page = await open('tokenAction=event');
+      await page.getByRole('button', { name: 'Sign in with GitHub' }).click();
+      await expect.poll(() => page.locator('#welcome').textContent()).toBe('Welcome, Grace Hopper!');
+      const token = (await events(page)).find(([name]) => name === 'onProviderLoginToken')?.[1].token;
+      expect(token).toMatch(/^[0-9a-f]{40}$/);
+      expect(page.url()).toBe(`${site.origin}/page?tokenAction=event`);
+    });
+
+    it('a refusal at the provider reaches onProviderLoginError, and the page stays', async () => {
+      google.next({ persona: ADA });
+      const page = await open('tokenAction=event');
+      const popupEvent = page.waitForEvent('popup');
+      await page.getByRole('button', { name: 'Sign in with Google' }).click();
+      await signInAtGoogle(await popupEvent, ADA.email, 'Deny');
+      await expect.poll(async () => (await events(page)).map(([name]) => name)).toEqual(['onProviderLoginStart', 'onProviderLoginError', 'onProviderLoginComplete']);
+      expect((await events(page))[1][1].err.code).toBe('access_denied');
+      expect(page.url()).toBe(`${site.origin}/page?tokenAction=event`);
+    });
+
+    it('without a popup the whole page signs in and ends at token_url', async () => {
+      google.next({ persona: ADA });
+      const page = await open('tokenAction=url&popup=false');
+      await page.getByRole('button', { name: 'Sign in with Google' }).click();
+      await signInAtGoogle(page, ADA.email, 'Allow');
+      await page.waitForURL(`${site.origin}/token?next=%2Faccount`);
+      await expect.poll(() => page.locator('#name').textContent()).toBe('Ada Lovelace');
+    });
+
+    it('the hosted chooser page signs in the same way and looks like the widget', async () => {
+      github.next({ persona: GRACE });
+      const page = await context.newPage();
+      await page.goto(`${realmOrigin}/openid/v2/signin?token_url=${encodeURIComponent(`${site.origin}/token?next=%2Faccount`)}`);
+      await page.getByRole('heading', { level: 1, name: 'Sign in to site.localhost' }).waitFor();
+      await page.screenshot({ path: join(tmpdir(), `openrain-chooser-${kind}.png`) });
+      await page.keyboard.press('Tab');
+      expect(await focusedName(page)).toContain('Google');
+      await page.getByRole('link', { name: 'Sign in with GitHub' }).click();
+      await page.waitForURL(`${site.origin}/token?next=%2Faccount`);
+      await expect.poll(() => page.locator('#name').textContent()).toBe('Grace Hopper');
     });
   });
 });

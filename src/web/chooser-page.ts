@@ -3,7 +3,7 @@ import { markClass, providerMark } from './provider-look.js';
 
 /**
  * The hosted provider chooser (`/openid/v2/signin?token_url=…`), drawn like the engage.js
- * widget. Each provider is a real button in a GET form, so the page works without script.
+ * widget; it needs no script.
  */
 
 export interface ChooserModel {
@@ -15,18 +15,15 @@ export interface ChooserModel {
   nonce: string;
 }
 
-const PLACEHOLDER_ORIGIN = 'http://chooser.invalid';
-
-/** A GET form whose fields are the start URL's query (a GET form replaces its action's query). */
-function providerForm(provider: ChooserModel['providers'][number]): string {
-  const url = new URL(provider.startUrl, `${PLACEHOLDER_ORIGIN}/`);
-  const action = url.origin === PLACEHOLDER_ORIGIN ? url.pathname : `${url.origin}${url.pathname}`;
-  const inputs = [...url.searchParams].map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`).join('');
+/**
+ * A link, drawn as the widget's button: starting a sign-in is a navigation, and a form would
+ * not do (CSP form-action also governs the redirect to the provider that follows).
+ */
+function providerLink(provider: ChooserModel['providers'][number]): string {
   const mark = providerMark(provider.specifier, provider.displayName);
   return (
-    `<form method="get" action="${escapeHtml(action)}">${inputs}` +
-    `<button type="submit" class="or-provider"><span class="or-mark ${markClass(provider.specifier)}" aria-hidden="true">${escapeHtml(mark.text)}</span>` +
-    `<span class="or-label"><span class="or-sr">Sign in with </span>${escapeHtml(provider.displayName)}</span></button></form>`
+    `<a class="or-provider" href="${escapeHtml(provider.startUrl)}"><span class="or-mark ${markClass(provider.specifier)}" aria-hidden="true">${escapeHtml(mark.text)}</span>` +
+    `<span class="or-label"><span class="or-sr">Sign in with </span>${escapeHtml(provider.displayName)}</span></a>`
   );
 }
 
@@ -42,7 +39,7 @@ export function renderChooserPage(model: ChooserModel): string {
   const title = `Sign in to ${model.appName}`;
   const list = model.providers.length
     ? `<p class="muted" id="or-choose">Choose how to sign in.</p><ul class="or-providers" aria-labelledby="or-choose">${model.providers
-        .map((p) => `<li>${providerForm(p)}</li>`)
+        .map((p) => `<li>${providerLink(p)}</li>`)
         .join('')}</ul>`
     : '<p>This site has not enabled any way to sign in yet.</p>';
   const host = returnHost(model.tokenUrl);

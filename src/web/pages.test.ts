@@ -100,15 +100,14 @@ describe('chooser page', () => {
     ],
   };
 
-  it('draws every provider as a real button in a GET form carrying the start parameters', () => {
+  it('draws every provider as a link to its start URL, labelled for screen readers, drawn as the widget’s button', () => {
     const html = renderChooserPage(model);
-    const forms = html.match(/<form method="get" action="[^"]*">/g) ?? [];
-    expect(forms).toEqual(['<form method="get" action="/google/start">', '<form method="get" action="/oidc:acme/start">']);
-    expect(html).toContain('<input type="hidden" name="token_url" value="https://www.example.com/auth?next=%2Fhome">');
-    expect(html).toContain('<input type="hidden" name="appId" value="abc">');
-    expect(html.match(/<button type="submit" class="or-provider">/g)).toHaveLength(2);
+    const links = [...html.matchAll(/<a class="or-provider" href="([^"]*)">/g)].map((m) => m[1]);
+    expect(links).toEqual(['/google/start?token_url=https%3A%2F%2Fwww.example.com%2Fauth%3Fnext%3D%252Fhome&amp;appId=abc', '/oidc:acme/start?token_url=x']);
     expect(html).toContain('<span class="or-sr">Sign in with </span>Google</span>');
+    expect(html).toContain('<span class="or-mark or-mark-google" aria-hidden="true">G</span>');
     expect(html).toContain('After signing in you return to <strong>www.example.com</strong>');
+    expect(html).not.toContain('<form');
   });
 
   it('escapes the application and provider names', () => {
@@ -124,10 +123,6 @@ describe('chooser page', () => {
     expect(html).not.toContain('<form');
   });
 
-  it('keeps absolute start URLs absolute', () => {
-    const html = renderChooserPage({ ...model, providers: [{ specifier: 'google', displayName: 'Google', startUrl: 'https://demo.example.net/google/start?token_url=x' }] });
-    expect(html).toContain('<form method="get" action="https://demo.example.net/google/start">');
-  });
 });
 
 describe('popup result page', () => {
