@@ -1,7 +1,8 @@
 import type { Sealer } from '../crypto/sealer.js';
 import { digest, randomHex } from '../crypto/secrets.js';
 import { SocialError, socialErrors } from '../http/errors.js';
-import type { Store, Tx } from '../store/store.js';
+import { CompiledQuery, sql } from 'kysely';
+import type { Db, Store, Tx } from '../store/store.js';
 import { primaryKeyOf } from './mappings.js';
 
 /** How long a sign-in token can be exchanged with `auth_info` (Janrain: "within minutes"). */
@@ -117,27 +118,9 @@ export async function redeemToken(store: Store, sealer: Sealer, appRowId: number
   const tokenDigest = digest(given);
   const wantedUrl = options.tokenUrl === undefined ? undefined : (tokenUrlKey(options.tokenUrl) ?? '');
 
-  const consumed = await store.write((tx) => {
-    let query = tx
-      .deleteFrom('social_tokens')
-      .where('token_digest', '=', tokenDigest)
-      .where('app_id', '=', appRowId)
-      .where('one_time', '=', 1)
-      .where('expires_at', '>', now);
-    if (wantedUrl !== undefined) query = query.where('token_url', '=', wantedUrl);
-    return query
-      .returning((eb) => [
-        'identifier',
-        'answer_sealed',
-        eb
-          .selectFrom('social_mappings')
-          .select('social_mappings.primary_key')
-          .whereRef('social_mappings.app_id', '=', 'social_tokens.app_id')
-          .whereRef('social_mappings.identifier', '=', 'social_tokens.identifier')
-          .as('primary_key'),
-      ])
-      .executeTakeFirst();
-  });
+  const consume = consumeQuery(store.db, wantedUrl !== undefined);
+  const parameters = wantedUrl === undefined ? [tokenDigest, appRowId, now] : [tokenDigest, appRowId, now, wantedUrl];
+  const consumed = (await store.write((tx) => tx.executeQuery<ConsumedRow>(CompiledQuery.raw(consume, parameters)))).rows[0];
   if (consumed) return redeemed(sealer, consumed);
 
   // Not consumable: a reusable token, or a refusal whose reason the caller should learn.
@@ -151,6 +134,50 @@ export async function redeemToken(store: Store, sealer: Sealer, appRowId: number
   // A one-time token still here was consumed by a concurrent call after our attempt failed.
   if (row.one_time === 1) throw socialErrors.dataNotFound();
   return redeemed(sealer, { ...row, primary_key: (await primaryKeyOf(store.db, appRowId, row.identifier)) ?? null });
+}
+
+interface ConsumedRow {
+  identifier: string;
+  answer_sealed: string;
+  primary_key: string | null;
+}
+
+const consumeSql = new WeakMap<Db, Map<boolean, string>>();
+
+/**
+ * The statement that consumes a one-time token and reads its answer and mapping, compiled once
+ * per database: it is the whole database work of a successful auth_info. Parameters: token
+ * digest, app id, now, and the token URL when `withUrl`.
+ */
+function consumeQuery(db: Db, withUrl: boolean): string {
+  let cache = consumeSql.get(db);
+  if (!cache) consumeSql.set(db, (cache = new Map()));
+  const known = cache.get(withUrl);
+  if (known) return known;
+  let query = db
+    .deleteFrom('social_tokens')
+    .where('token_digest', '=', '$digest')
+    .where('app_id', '=', -1)
+    .where('one_time', '=', sql.lit(1))
+    .where('expires_at', '>', -2);
+  if (withUrl) query = query.where('token_url', '=', '$url');
+  const compiled = query
+    .returning((eb) => [
+      'identifier',
+      'answer_sealed',
+      eb
+        .selectFrom('social_mappings')
+        .select('social_mappings.primary_key')
+        .whereRef('social_mappings.app_id', '=', 'social_tokens.app_id')
+        .whereRef('social_mappings.identifier', '=', 'social_tokens.identifier')
+        .as('primary_key'),
+    ])
+    .compile();
+  // The raw statement is given its parameters positionally: make sure they come in this order.
+  const expected = withUrl ? ['$digest', -1, -2, '$url'] : ['$digest', -1, -2];
+  if (JSON.stringify(compiled.parameters) !== JSON.stringify(expected)) throw new Error('unexpected parameter order in the token consume statement');
+  cache.set(withUrl, compiled.sql);
+  return compiled.sql;
 }
 
 function redeemed(sealer: Sealer, row: { identifier: string; answer_sealed: string; primary_key: string | null }): RedeemedToken {
