@@ -147,6 +147,11 @@ export async function startSite(port: number, options: SiteOptions): Promise<Sit
             : `<h1 id="failed">Sign-in failed</h1><p id="error">${escape(String(answer.err?.msg ?? ''))}</p>`;
         return send(res, 200, 'text/html', `<!doctype html><title>Account</title>${body}`);
       }
+      if (url.pathname === '/evil') {
+        // Another site's page that opens a sign-in meant for this one and listens for the result.
+        const start = JSON.stringify(url.searchParams.get('start') ?? '').replace(/</g, '\\u003c');
+        return send(res, 200, 'text/html', `<!doctype html><title>Elsewhere</title><button id="open">Open</button><script>window.received = []; addEventListener('message', function (e) { received.push({ origin: e.origin, data: e.data }); }); document.getElementById('open').onclick = function () { window.open(${start}, 'signin', 'popup'); };</script>`);
+      }
       if (url.pathname === '/profile') {
         const answer = await authInfo(options, url.searchParams.get('token') ?? '');
         return send(res, answer.stat === 'ok' ? 200 : 400, 'application/json', JSON.stringify(answer.stat === 'ok' ? answer.profile : answer));

@@ -387,6 +387,23 @@ describeWithBrowser('Social sign-in in Chromium through engage.js and real upstr
       await expect.poll(() => page.locator('#name').textContent()).toBe('Ada Lovelace');
     });
 
+    it('a page elsewhere that opens a sign-in addressed to the site’s origin receives nothing', async () => {
+      google.next({ persona: ADA });
+      const delivered = site.tokens.length;
+      const start = `${realmOrigin}/google/start?${new URLSearchParams({ token_url: `${site.origin}/token`, delivery: 'message', origin: site.origin })}`;
+      const page = await context.newPage();
+      await page.goto(`http://evil.localhost:${site.port}/evil?start=${encodeURIComponent(start)}`);
+      const popupEvent = page.waitForEvent('popup');
+      await page.getByRole('button', { name: 'Open' }).click();
+      const popup = await popupEvent;
+      await signInAtGoogle(popup, ADA.email, 'Allow');
+      // The result page addressed its message to the site's origin: the browser drops it here.
+      await expect.poll(() => popup.isClosed()).toBe(true);
+      await page.waitForTimeout(300);
+      expect(await page.evaluate(() => (window as any).received)).toEqual([]);
+      expect(site.tokens.length).toBe(delivered);
+    });
+
     it('the hosted chooser page signs in the same way and looks like the widget', async () => {
       github.next({ persona: GRACE });
       const page = await context.newPage();
