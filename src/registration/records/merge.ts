@@ -55,8 +55,9 @@ export function mergeAttribute(def: AttrDef, current: Json | undefined, value: J
   }
   if (def.type === 'plural') {
     const existing = Array.isArray(current) ? (current.filter(isObject) as JsonObject[]) : [];
-    const given = value === null ? [] : (value as JsonObject[]);
-    return mode === 'update' && value !== null ? updatePlural(def, existing, given, path, ctx) : replacePlural(def, existing, given, path, ctx);
+    // update with null empties the plural; only replace turns the elements it drops into orphans.
+    if (mode === 'update') return value === null ? undefined : updatePlural(def, existing, value as JsonObject[], path, ctx);
+    return replacePlural(def, existing, value === null ? [] : (value as JsonObject[]), path, ctx);
   }
   return value === null ? undefined : value;
 }

@@ -276,6 +276,21 @@ describeEachDatabase('entity calls', (server) => {
       expect((await reg('/entity.update', { id: sid })).json).toMatchObject({ code: 100 });
     });
 
+    it('takes the new values in value or attributes, not two different ones; null clears; json is kept whole', async () => {
+      const { id } = await create({ email: 'vals@example.com', extra: { a: 1 }, primaryAddress: { city: 'Oslo' }, profiles: [{ domain: 'a.com' }] });
+      const sid = String(id);
+      const element = (await get(id)).result.profiles[0].id;
+      expect((await reg('/entity.update', { id: sid, value: '{"age":3}', attributes: '{"age":4}' })).json).toMatchObject({ code: 201 });
+      expect((await reg('/entity.update', { id: sid, value: '{"age":3}', attributes: '{"age":3}' })).json).toEqual({ stat: 'ok' });
+      expect((await reg('/entity.update', { id: sid, attributes: '{"extra":{"b":2},"primaryAddress":null,"profiles":null}' })).json).toEqual({ stat: 'ok' });
+      const r = (await get(id)).result;
+      expect(r).toMatchObject({ age: 3, extra: { b: 2 }, primaryAddress: { city: null, zip: null }, profiles: [] });
+      // emptied by update, not orphaned: nothing to adopt
+      const dropped = await reg('/entity.adopt', { id: sid, attribute_name: 'profiles', child_id: String(element) });
+      expect(dropped.json).toMatchObject({ code: 310 });
+      expect((await reg('/entity', { id: sid, attributes: '["created","lastUpdated"]' })).json.result).toEqual({ created: r.created, lastUpdated: expect.any(String) });
+    });
+
     it('deletes a record', async () => {
       const { id, uuid } = await create({ email: 'gone@example.com' });
       expect((await reg('/entity.delete', { uuid })).json).toEqual({ stat: 'ok' });
