@@ -90,6 +90,18 @@ export class UpstreamError extends Error {
   }
 }
 
+/**
+ * What of an upstream failure may be logged: openid-client errors carry the provider's
+ * response body as their cause, which can hold tokens.
+ */
+function loggable(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { error: String(err) };
+  return { name: err.name, message: err.message, code: (err as { code?: unknown }).code, error: (err as { error?: unknown }).error };
+}
+
+/** Largest provider API answer read (a profile or a page of contacts). */
+const MAX_API_BODY = 2 * 1024 * 1024;
+
 /** A provider API answered with an HTTP error or something that is not JSON. */
 class UpstreamHttpError extends Error {
   constructor(
@@ -105,7 +117,7 @@ async function configurationFor(runtime: Runtime, p: ResolvedProvider): Promise<
   try {
     return await clientConfiguration(runtime, p.protocol, p.client);
   } catch (err) {
-    runtime.log.warn({ err, provider: p.specifier }, 'upstream provider configuration failed');
+    runtime.log.warn({ err: loggable(err), provider: p.specifier }, 'upstream provider configuration failed');
     throw socialErrors.providerFailure(`${p.specifier}: its configuration could not be loaded`);
   }
 }
@@ -202,7 +214,7 @@ export async function completeSignIn(runtime: Runtime, app: AppRow, pending: Pen
   try {
     config = await clientConfiguration(runtime, p.protocol, p.client);
   } catch (err) {
-    runtime.log.warn({ err, provider: p.specifier }, 'upstream provider configuration failed');
+    runtime.log.warn({ err: loggable(err), provider: p.specifier }, 'upstream provider configuration failed');
     throw new UpstreamError('provider_error', 'the provider could not be reached');
   }
 
@@ -230,7 +242,7 @@ export async function completeSignIn(runtime: Runtime, app: AppRow, pending: Pen
     return identityOf(p, tokens, doc, typeof idClaims?.sub === 'string' ? idClaims.sub : undefined);
   } catch (err) {
     const failure = grantFailure(err);
-    if (failure.kind !== 'denied') runtime.log.info({ provider: p.specifier, kind: failure.kind, err }, 'upstream sign-in failed');
+    if (failure.kind !== 'denied') runtime.log.info({ provider: p.specifier, kind: failure.kind, err: loggable(err) }, 'upstream sign-in failed');
     throw failure;
   }
 }
@@ -276,8 +288,11 @@ function fetchContext(runtime: Runtime, config: oidc.Configuration, p: ResolvedP
         headers['content-type'] = 'application/x-www-form-urlencoded';
         body = new URLSearchParams(options.form).toString();
       }
-      const res = await transport(target.href, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'follow' });
+      // No redirects: the token must only ever go to the URL the provider's description names.
+      const res = await transport(target.href, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+      if (Number(res.headers.get('content-length') ?? 0) > MAX_API_BODY) throw new UpstreamHttpError(res.status, `${target.host} answered too much`);
       const text = await res.text();
+      if (text.length > MAX_API_BODY) throw new UpstreamHttpError(res.status, `${target.host} answered too much`);
       if (!res.ok) throw new UpstreamHttpError(res.status, `${target.host} answered HTTP ${res.status}`);
       try {
         return JSON.parse(text) as unknown;
@@ -313,7 +328,7 @@ function apiFailure(runtime: Runtime, specifier: string, err: unknown): SocialEr
   if (err instanceof oidc.ResponseBodyError && (err.error === 'invalid_grant' || err.error === 'invalid_token' || err.error === 'unauthorized_client')) return socialErrors.credentialsRevoked();
   if (err instanceof oidc.WWWAuthenticateChallengeError) return socialErrors.credentialsRevoked();
   if (err instanceof UpstreamHttpError && (err.status === 401 || err.status === 403)) return socialErrors.credentialsRevoked();
-  runtime.log.warn({ err, provider: specifier }, 'upstream API call failed');
+  runtime.log.warn({ err: loggable(err), provider: specifier }, 'upstream API call failed');
   return socialErrors.providerFailure(`${specifier}: ${err instanceof UpstreamHttpError ? err.message : 'the provider could not be used'}`);
 }
 
