@@ -70,8 +70,16 @@ export function selectAttributes(defs: readonly AttrDef[], paths: string[], argu
   return { reserved: ALL_RESERVED.filter((r) => reserved.has(r)), defs: root };
 }
 
+let lastMicros = Number.NaN;
+let lastText = '';
+
 export function timestamp(micros: number): string {
-  return formatTimestampOutput(fromEpochMicros(micros));
+  // Records written together (bulk imports) share timestamps: the last one is kept.
+  if (micros !== lastMicros) {
+    lastText = formatTimestampOutput(fromEpochMicros(micros));
+    lastMicros = micros;
+  }
+  return lastText;
 }
 
 export function presentRecord(row: RecordRow, selection: Selection): JsonObject {
@@ -86,25 +94,67 @@ export function presentRecord(row: RecordRow, selection: Selection): JsonObject 
   return out;
 }
 
+const enum Shape {
+  Value,
+  DateTime,
+  Object,
+  Plural,
+}
+
+interface Step {
+  name: string;
+  shape: Shape;
+  def: AttrDef;
+  children?: Step[];
+}
+
+const plans = new WeakMap<readonly AttrDef[], Step[]>();
+
+/** What reading a schema level does per attribute, worked out once per (immutable) schema. */
+function planOf(defs: readonly AttrDef[]): Step[] {
+  let plan = plans.get(defs);
+  if (!plan) {
+    plan = defs
+      .filter((def) => !isPasswordDef(def))
+      .map((def) => {
+        const shape = def.type === 'object' ? Shape.Object : def.type === 'plural' ? Shape.Plural : def.type === 'dateTime' ? Shape.DateTime : Shape.Value;
+        return { name: def.name, shape, def, children: def.attr_defs && planOf(def.attr_defs) };
+      });
+    plans.set(defs, plan);
+  }
+  return plan;
+}
+
 export function presentFields(defs: readonly AttrDef[], data: JsonObject | undefined, out: JsonObject = {}): JsonObject {
-  for (const def of defs) {
-    if (isPasswordDef(def)) continue;
-    out[def.name] = presentValue(def, data?.[def.name]);
+  return present(planOf(defs), data, out);
+}
+
+function present(plan: Step[], data: JsonObject | undefined, out: JsonObject): JsonObject {
+  for (const step of plan) {
+    const value = data === undefined ? undefined : data[step.name];
+    switch (step.shape) {
+      case Shape.Value:
+        out[step.name] = value === undefined ? null : value;
+        break;
+      case Shape.DateTime:
+        out[step.name] = typeof value === 'string' && value.endsWith('.000000 +0000') ? `${value.slice(0, 19)} +0000` : (value ?? null);
+        break;
+      case Shape.Object:
+        out[step.name] = present(step.children!, isObject(value) ? value : undefined, {});
+        break;
+      case Shape.Plural: {
+        const list: Json[] = [];
+        if (Array.isArray(value)) for (const element of value) if (isObject(element)) list.push(present(step.children!, element, { id: element.id ?? null }));
+        out[step.name] = list;
+        break;
+      }
+    }
   }
   return out;
 }
 
 export function presentValue(def: AttrDef, value: Json | undefined): Json {
-  switch (def.type) {
-    case 'object':
-      return presentFields(def.attr_defs ?? [], isObject(value) ? value : undefined);
-    case 'plural':
-      return Array.isArray(value) ? value.filter(isObject).map((element) => presentFields(def.attr_defs ?? [], element, { id: element.id ?? null })) : [];
-    case 'dateTime':
-      return typeof value === 'string' && value.endsWith('.000000 +0000') ? `${value.slice(0, 19)} +0000` : (value ?? null);
-    default:
-      return value === undefined ? null : value;
-  }
+  return presentFields([def], { [def.name]: value ?? null })[def.name] ?? null;
 }
 
 /** One plural element as reads show it. */
