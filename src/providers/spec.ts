@@ -15,7 +15,7 @@ interface ProtocolBase {
   readonly scopes: readonly string[];
   /** Separator of the `scope` parameter (a few providers want commas). */
   readonly scopeSeparator?: ' ' | ',' | ';';
-  /** Send a PKCE S256 challenge (the provider documents support for it). */
+  /** Send a PKCE S256 challenge (the provider documents support for it); OpenID Connect providers also get one when their discovery advertises S256. */
   readonly pkce: boolean;
   /** Default: client_secret_post. */
   readonly clientAuth?: ClientAuthMethod;

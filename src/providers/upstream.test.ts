@@ -124,6 +124,15 @@ describeEachDatabase('upstream sign-in against real providers', (server) => {
     expect(await rejection(completeSignIn(runtime(), row, first.pending, { url: first.callback }))).toMatchObject({ kind: 'provider_error' });
   });
 
+  it('sends PKCE to an OpenID Connect provider whose discovery advertises S256 even when configured without it', async () => {
+    expect((await api('/api/v2/set_provider_config', { provider: 'oidc:acme', pkce: 'false' })).json).toEqual({ stat: 'ok' });
+    const { authorizationUrl, pending } = await beginSignIn(runtime(), row, 'oidc:acme', { redirectUri: OIDC_CALLBACK });
+    expect(new URL(authorizationUrl).searchParams.get('code_challenge_method')).toBe('S256');
+    const identity = await completeSignIn(runtime(), row, pending, { url: await followToCallback(authorizationUrl, OIDC_CALLBACK) });
+    expect(identity.profile.identifier).toBe(`${oidcUp.issuer}#${ALICE.sub}`);
+    expect((await api('/api/v2/get_provider_config', { provider: 'oidc:acme' })).json.providers[0]).toMatchObject({ pkce: false, clientSecret: '********1234' });
+  });
+
   it('refreshes the profile with the refresh token once the access token has expired', async () => {
     const { pending, callback } = await signIn();
     const identity = await completeSignIn(runtime(), row, pending, { url: callback });

@@ -140,7 +140,9 @@ export async function beginSignIn(runtime: Runtime, app: AppRow, specifier: stri
   const config = await configurationFor(runtime, p);
   const state = oidc.randomState();
   const nonce = p.protocol.kind === 'oidc' ? oidc.randomNonce() : undefined;
-  const codeVerifier = p.protocol.pkce ? oidc.randomPKCECodeVerifier() : undefined;
+  // OpenID Connect providers that advertise S256 in discovery get PKCE even when the catalog does not insist.
+  const pkce = p.protocol.pkce || (p.protocol.kind === 'oidc' && config.serverMetadata().supportsPKCE('S256'));
+  const codeVerifier = pkce ? oidc.randomPKCECodeVerifier() : undefined;
   const params: Record<string, string> = {
     ...p.protocol.authorizationParams,
     response_type: 'code',

@@ -7,7 +7,7 @@ const PROFILE = 'http://www.linkedin.com/profile?viewProfile=';
 /**
  * LinkedIn (Sign In with LinkedIn using OpenID Connect). Identifier in Janrain's shape
  * `http://www.linkedin.com/profile?viewProfile=<member id>`. LinkedIn's web flow documents no
- * PKCE for confidential clients.
+ * PKCE for confidential clients: it is sent only if discovery advertises it.
  */
 export const linkedin: UpstreamSpec = {
   protocol: { kind: 'oidc', issuer: 'https://www.linkedin.com/oauth', scopes: ['openid', 'profile', 'email'], pkce: false },

@@ -7,11 +7,11 @@ const PROFILE = 'http://profile.yahoo.com/';
 /**
  * Yahoo (OpenID Connect). Janrain's Yahoo identifiers were OpenID 2.0 URLs that cannot be
  * derived from today's subject, so identifiers are Yahoo's own profile URL of the account GUID
- * (the `sub`): `http://profile.yahoo.com/<guid>` (ours). Janrain's OAuth 1.0 session handle,
+ * (the `sub`): `http://profile.yahoo.com/<guid>` (ours). PKCE when discovery advertises it. Janrain's OAuth 1.0 session handle,
  * with which a site renewed tokens, is today's refresh token.
  */
 export const yahoo: UpstreamSpec = {
-  protocol: { kind: 'oidc', issuer: 'https://api.login.yahoo.com', scopes: ['openid', 'profile', 'email'], pkce: true },
+  protocol: { kind: 'oidc', issuer: 'https://api.login.yahoo.com', scopes: ['openid', 'profile', 'email'], pkce: false },
   adapter: {
     fetch: idTokenAndUserInfo,
     profile(doc) {
