@@ -62,6 +62,27 @@ describeEachDatabase('engage.js', (server) => {
     expect(config.postToTokenUrl).toBe(false);
   });
 
+  it('labels the application’s own providers with the name it configured', async () => {
+    const own = await createTestApp(server());
+    const configured = await call(server().url, '/api/v2/set_provider_config', {
+      apiKey: own.apiKey,
+      provider: 'oauth2:acme',
+      displayName: 'Acme <ID>',
+      clientId: 'openrain',
+      clientSecret: 'a-secret-of-some-length',
+      authorizationEndpoint: 'https://login.acme.example/authorize',
+      tokenEndpoint: 'https://login.acme.example/token',
+      userInfoEndpoint: 'https://api.acme.example/me',
+    });
+    expect(configured.json?.stat, configured.text).toBe('ok');
+    expect((await call(server().url, '/api/v2/set_auth_providers', { apiKey: own.apiKey, providers: '["oauth2:acme","google"]' })).json?.stat).toBe('ok');
+    const config = inlinedConfig(await (await script(own.realm)).text());
+    expect(config.providers.map((p: any) => [p.id, p.name, p.mark.text, p.markClass])).toEqual([
+      ['oauth2:acme', 'Acme <ID>', 'A', 'or-mark-oauth2-acme'],
+      ['google', 'Google', 'G', 'or-mark-google'],
+    ]);
+  });
+
   it('answers 304 to a matching If-None-Match, also weakened or in a list', async () => {
     const etag = (await script(app.realm)).headers.get('etag') as string;
     for (const header of [etag, `W/${etag}`, `"other", ${etag}`]) {

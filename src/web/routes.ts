@@ -2,11 +2,11 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { findAppByHost, findAppByRealm, realmUrl, type AppRow } from '../partner/apps.js';
 import { listCustomDomains } from '../partner/domains.js';
 import { explicitRealmLabel, REALM_PATTERN } from '../partner/realm.js';
-import { findProvider } from '../providers/catalog.js';
 import type { Runtime } from '../runtime.js';
 import { getProviderLists } from '../social/provider-lists.js';
 import { getAppSettings } from '../social/settings.js';
 import { buildEngageScript, type EngageConfig } from './engage-script.js';
+import { providerLabels } from './provider-names.js';
 
 /**
  * How long browsers and CDNs keep engage.js: a changed provider list shows within minutes,
@@ -38,10 +38,7 @@ export async function engageConfig(runtime: Runtime, app: AppRow): Promise<Engag
     appId: app.app_id,
     bases: [realmUrl(runtime.config, app.realm), ...customBases],
     postToTokenUrl: settings.postToTokenUrl,
-    providers: lists['signin:web'].map((specifier) => {
-      const entry = findProvider(specifier);
-      return { specifier, displayName: entry?.displayName ?? specifier, aliases: entry?.aliases ?? [] };
-    }),
+    providers: await providerLabels(runtime, app, lists['signin:web']),
   };
 }
 
