@@ -56,3 +56,23 @@ describe('provider catalog', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 });
+
+describe('provider catalog protocol data', () => {
+  it('describes how to reach every live provider over https', () => {
+    for (const p of liveProviders) {
+      const { protocol } = p.upstream;
+      expect(new URL(protocol.issuer).protocol, p.specifier).toBe('https:');
+      if (protocol.kind === 'oidc') expect(protocol.scopes, p.specifier).toContain('openid');
+      else {
+        expect(new URL(protocol.authorizationEndpoint).protocol, p.specifier).toBe('https:');
+        expect(new URL(protocol.tokenEndpoint).protocol, p.specifier).toBe('https:');
+      }
+    }
+  });
+
+  it('speaks OpenID Connect to the providers NOTES §11 lists as such, OAuth 2.0 to the others', () => {
+    const oidc = liveProviders.filter((p) => p.upstream.protocol.kind === 'oidc').map((p) => p.specifier);
+    expect(oidc.sort()).toEqual(['apple', 'google', 'line', 'linkedin', 'microsoft', 'paypal', 'salesforce', 'yahoo']);
+    for (const name of ['facebook', 'twitter', 'vk', 'soundcloud']) expect(findProvider(name)?.status === 'live' && (findProvider(name) as { upstream: { protocol: { pkce: boolean } } }).upstream.protocol.pkce, name).toBe(true);
+  });
+});

@@ -204,6 +204,13 @@ describeEachDatabase('upstream sign-in against real providers', (server) => {
     expect(await err('myspace')).toMatchObject({ code: 11 });
     expect(await err('google')).toMatchObject({ code: 1, message: 'google not configured' });
     expect(await err('oidc:missing')).toMatchObject({ code: 1 });
+    const partner = (params: Record<string, string>) => call(server().url, '/partner/v2/app/set_properties', { partnerKey: 'test0partner0key0000000000000000000000000', apiKey: app.apiKey, ...params });
+    expect((await partner({ provider: 'apple', consumerKey: 'com.example.web' })).json).toEqual({ stat: 'ok' });
+    expect(await err('apple')).toMatchObject({ code: 1, message: 'apple not configured' });
+    expect((await partner({ provider: 'apple', privateKey: 'not-a-key' })).json).toEqual({ stat: 'ok' });
+    expect(await err('apple')).toMatchObject({ code: 10 });
+    expect((await partner({ provider: 'apple', teamId: 'TEAM123456', keyId: 'KEY1234567' })).json).toEqual({ stat: 'ok' });
+    expect(await err('apple')).toMatchObject({ code: 10, message: expect.stringContaining('ES256') });
   });
 
   it('builds a catalog provider authorization request from its data and the permissions the application chose', async () => {
