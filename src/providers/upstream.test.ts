@@ -47,6 +47,10 @@ describeEachDatabase('upstream sign-in against real providers', (server) => {
     const got = await api('/api/v2/get_provider_config', { provider: 'oidc:acme' });
     expect(got.json.providers[0]).toMatchObject({ provider: 'oidc:acme', kind: 'oidc', issuer: oidcUp.issuer, clientId: OIDC_CLIENT.clientId, clientSecret: '********1234', pkce: true, scopes: ['openid', 'profile', 'email'] });
     expect(got.text).not.toContain(OIDC_CLIENT.clientSecret);
+    const xml = await api('/api/v2/get_provider_config', { format: 'xml' });
+    expect(xml.status).toBe(200);
+    expect(xml.text).toContain('<scope>openid</scope>');
+    expect(xml.text).not.toContain(OIDC_CLIENT.clientSecret);
   });
 
   it('refuses a provider whose discovery fails, names outside oidc:/oauth2:, non-https endpoints and the demo provider', async () => {
