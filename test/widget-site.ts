@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /**
@@ -29,6 +30,8 @@ export interface PageOptions {
   popup?: boolean;
   /** Extra statements run after the settings are set (before engage.js loads). */
   extra?: string;
+  /** Served under a strict CSP: inline script and style only with this nonce. */
+  nonce?: string;
 }
 
 const EVENTS = [
@@ -56,10 +59,11 @@ export function sitePage(origin: string, scriptSrc: string, options: PageOptions
     options.popup === false ? 'janrain.settings.popup = false;' : '',
     options.extra ?? '',
   ].join('\n    ');
+  const nonce = options.nonce ? ` nonce="${options.nonce}"` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Example site</title>
-<style>body{font:16px/1.5 Georgia,serif;margin:2rem;max-width:40rem;color:#333;background:#fafaf7}</style>
-<script type="text/javascript">
+<style${nonce}>body{font:16px/1.5 Georgia,serif;margin:2rem;max-width:40rem;color:#333;background:#fafaf7}</style>
+<script type="text/javascript"${nonce}>
 (function() {
     if (typeof window.janrain !== 'object') window.janrain = {};
     if (typeof window.janrain.settings !== 'object') window.janrain.settings = {};
@@ -130,11 +134,19 @@ export async function startSite(port: number, options: SiteOptions): Promise<Sit
       const url = new URL(req.url ?? '/', origin);
       if (url.pathname === '/page') {
         const q = url.searchParams;
-        return send(res, 200, 'text/html', sitePage(origin, options.scriptSrc, {
+        const nonce = q.get('csp') === 'strict' ? randomBytes(16).toString('base64') : undefined;
+        const html = sitePage(origin, options.scriptSrc, {
           tokenAction: q.get('tokenAction') ?? undefined,
           type: q.get('type') ?? undefined,
           popup: q.get('popup') === 'false' ? false : undefined,
-        }));
+          nonce,
+        });
+        if (nonce) {
+          // No 'unsafe-inline' anywhere: the widget must draw and style itself all the same.
+          const csp = `default-src 'self'; script-src 'nonce-${nonce}' ${new URL(options.scriptSrc).origin}; style-src 'nonce-${nonce}'; form-action 'self'`;
+          res.setHeader('content-security-policy', csp);
+        }
+        return send(res, 200, 'text/html', html);
       }
       if (url.pathname === '/token') {
         const form = req.method === 'POST' ? await readBody(req) : url.searchParams;

@@ -122,6 +122,24 @@ describeWithBrowser('engage.js in Chromium (widget side)', () => {
       await page.locator('#janrainEngageEmbed').screenshot({ path: join(tmpdir(), `openrain-widget-embed-focus-${kind}.png`) });
     });
 
+    it('draws and styles itself on a page whose CSP allows no inline style or script', async () => {
+      const page = await context.newPage();
+      const violations: string[] = [];
+      page.on('console', (m) => void (m.type() === 'error' && violations.push(m.text())));
+      const response = await page.goto(`${site.origin}/page?tokenAction=event&csp=strict`);
+      expect(response?.headers()['content-security-policy']).toContain("style-src 'nonce-");
+      await page.getByRole('button', { name: 'Sign in with Google' }).waitFor();
+      const look = await page.evaluate(() => {
+        const button = document.querySelector('#janrainEngageEmbed > div')!.shadowRoot!.querySelector('button')!;
+        const style = getComputedStyle(button);
+        return { radius: style.borderRadius, minHeight: style.minHeight, cursor: style.cursor };
+      });
+      expect(look).toEqual({ radius: '8px', minHeight: '44px', cursor: 'pointer' });
+      await page.getByRole('button', { name: 'Sign in with GitHub' }).click();
+      await expect.poll(async () => (await events(page)).some(([name]) => name === 'onProviderLoginToken')).toBe(true);
+      expect(violations.filter((v) => /Content Security Policy/i.test(v))).toEqual([]);
+    });
+
     it('tokenAction event: the popup’s token reaches onProviderLoginToken handlers, with the start and success events', async () => {
       const page = await open('tokenAction=event');
       const popupEvent = page.waitForEvent('popup');
