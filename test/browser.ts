@@ -32,7 +32,10 @@ export async function launchChromium(): Promise<Browser> {
  * it, but failing when OPENRAIN_REQUIRE_ALL=1 (CI) so that a missing browser is never silent.
  */
 export function describeWithBrowser(title: string, body: () => void): void {
-  if (existsSync(CHROMIUM)) return describe(title, body);
+  if (existsSync(CHROMIUM)) {
+    describe(title, body);
+    return;
+  }
   if (process.env.OPENRAIN_REQUIRE_ALL === '1') {
     describe(title, () => {
       throw new Error(`${CHROMIUM} is missing and OPENRAIN_REQUIRE_ALL=1: install Debian's chromium package`);
