@@ -122,6 +122,17 @@ describeEachDatabase('auth_info', (server) => {
     expect((await api('auth_info', { apiKey: app.apiKey, token: await tokenFor(app) })).json.profile.primaryKey).toBeUndefined();
   });
 
+  it('stores only the token digest and a sealed answer', async () => {
+    const token = await tokenFor(app);
+    const { store } = runtime();
+    const rows = await store.db.selectFrom('social_tokens').selectAll().execute();
+    const text = JSON.stringify(rows);
+    expect(text).not.toContain(token);
+    expect(text).not.toContain('sam@example.com');
+    expect(text).not.toContain('ya29.upstream');
+    expect(rows.some((r) => r.token_url === TOKEN_URL)).toBe(true);
+  });
+
   it('answers XML', async () => {
     const answer: SignInAnswer = { profile: { identifier: 'https://x.example/1', providerName: 'X', name: { formatted: 'A & B' } }, accessCredentials: { type: 'OAuth2' } };
     const r = await api('auth_info', { apiKey: app.apiKey, token: await tokenFor(app, { answer }), format: 'xml' });

@@ -126,10 +126,11 @@ export async function redeemToken(store: Store, sealer: Sealer, appRowId: number
   // Not consumable: a reusable token, or a refusal whose reason the caller should learn.
   const row = await store.db
     .selectFrom('social_tokens')
-    .select(['app_id', 'identifier', 'answer_sealed', 'token_url', 'one_time', 'expires_at'])
+    .select(['identifier', 'answer_sealed', 'token_url', 'one_time', 'expires_at'])
     .where('token_digest', '=', tokenDigest)
+    .where('app_id', '=', appRowId)
     .executeTakeFirst();
-  if (!row || row.app_id !== appRowId || row.expires_at <= now) throw socialErrors.dataNotFound();
+  if (!row || row.expires_at <= now) throw socialErrors.dataNotFound();
   if (wantedUrl !== undefined && row.token_url !== wantedUrl) throw tokenUrlMismatch();
   // A one-time token still here was consumed by a concurrent call after our attempt failed.
   if (row.one_time === 1) throw socialErrors.dataNotFound();
