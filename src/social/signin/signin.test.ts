@@ -102,6 +102,10 @@ describeEachDatabase('Social sign-in through real upstream providers', (server) 
       googleUserId: ALICE.sub,
     });
     expect(info.json.accessCredentials).toMatchObject({ type: 'OAuth', oauthToken: expect.any(String) });
+    // The upstream tokens kept for get_user_data are sealed at rest.
+    const identities = JSON.stringify(await server().running.runtime.store.db.selectFrom('social_identities').selectAll().execute());
+    expect(identities).toContain(info.json.profile.identifier);
+    expect(identities).not.toContain(info.json.accessCredentials.oauthToken);
     expect(info.json.merged_poco).toMatchObject({ emails: [expect.objectContaining({ value: ALICE.email })] });
     // One-time by default.
     expect((await api('auth_info', { apiKey: app.apiKey, token: landing.fields.token })).json.err.code).toBe(2);
