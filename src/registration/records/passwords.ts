@@ -6,7 +6,7 @@ import { isObject, type Json } from './json.js';
 import type { PendingPassword } from './values.js';
 
 /** DESIGN.md: argon2id, m=19456 KiB, t=2, p=1 (OWASP). `algorithm: 2` is Argon2id (a const enum the build cannot import). */
-const ARGON2ID: Options = { algorithm: 2 as Options['algorithm'], memoryCost: 19456, timeCost: 2, parallelism: 1 };
+export const ARGON2ID: Options & { memoryCost: number; timeCost: number; parallelism: number } = { algorithm: 2 as Options['algorithm'], memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
 export const ARGON2ID_TYPE = 'password-argon2id';
 
