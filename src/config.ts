@@ -10,7 +10,28 @@ const configSchema = z.object({
   OPENRAIN_SECRET_KEY: z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters').optional(),
   SMTP_URL: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OPENRAIN_ALLOW_PRIVATE_CALLBACKS: z.enum(['0', '1', 'true', 'false']).default('0'),
+  OPENRAIN_WEBHOOK_GIVE_UP_HOURS: z.coerce.number().positive().max(24 * 365).default(72),
+  OPENRAIN_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
+  OPENRAIN_WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(3_600_000),
+  OPENRAIN_WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  OPENRAIN_WEBHOOK_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(30),
 });
+
+/** Webhook delivery (docs/webhooks.md). */
+export interface WebhookConfig {
+  /** Callback URLs may name private, loopback and link-local addresses (tests, closed networks). */
+  allowPrivateCallbacks: boolean;
+  /** An event still failing this long after its change is dead. */
+  giveUpMs: number;
+  /** Retry delays: full jitter over min(retryMaxMs, retryBaseMs × 2^(failures − 1)). */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How often an idle worker looks for work other processes created or that became due. */
+  pollMs: number;
+  /** Delivered and dead events are kept this long for webhooks/deliveries. */
+  retentionMs: number;
+}
 
 export type Config = {
   port: number;
@@ -24,6 +45,7 @@ export type Config = {
   secretKey?: string;
   smtpUrl?: string;
   logLevel: string;
+  webhooks: WebhookConfig;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -43,5 +65,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.OPENRAIN_SECRET_KEY,
     smtpUrl: e.SMTP_URL,
     logLevel: e.LOG_LEVEL,
+    webhooks: {
+      allowPrivateCallbacks: e.OPENRAIN_ALLOW_PRIVATE_CALLBACKS === '1' || e.OPENRAIN_ALLOW_PRIVATE_CALLBACKS === 'true',
+      giveUpMs: Math.round(e.OPENRAIN_WEBHOOK_GIVE_UP_HOURS * 3_600_000),
+      retryBaseMs: e.OPENRAIN_WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.OPENRAIN_WEBHOOK_RETRY_MAX_MS,
+      pollMs: e.OPENRAIN_WEBHOOK_POLL_MS,
+      retentionMs: Math.round(e.OPENRAIN_WEBHOOK_RETENTION_DAYS * 86_400_000),
+    },
   };
 }

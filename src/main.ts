@@ -8,6 +8,7 @@ import type { Runtime } from './runtime.js';
 import { buildServer } from './server.js';
 import { migrateToLatest } from './store/migrate.js';
 import { openStore } from './store/store.js';
+import { startDeliveryWorker, type DeliveryWorker } from './registration/webhooks/worker.js';
 
 export interface Running {
   app: FastifyInstance;
@@ -20,6 +21,7 @@ export interface Running {
 /** Composition root: config → store (migrated) → runtime → HTTP server listening. */
 export async function start(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Running> {
   const store = openStore(config.databaseUrl);
+  let webhooks: DeliveryWorker | undefined;
   try {
     await migrateToLatest(store, allMigrations);
     const sealer = createSealer(loadSealingKey(config.secretKey, config.dataDir));
@@ -29,6 +31,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.l
       if (config.logLevel !== 'silent') process.stdout.write(text);
     });
     const app = await buildServer(runtime);
+    webhooks = await startDeliveryWorker(runtime);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -40,10 +43,12 @@ export async function start(config: Config, log: Logger = pino({ level: config.l
       close: () =>
         (closing ??= (async () => {
           await app.close();
+          await webhooks?.close();
           await store.close();
         })()),
     };
   } catch (err) {
+    await webhooks?.close();
     await store.close();
     throw err;
   }

@@ -7,6 +7,7 @@ import { recordMigrations } from './registration/records/migrations.js';
 import { providerMigrations } from './providers/migrations.js';
 import { settingsMigrations } from './registration/settings/migrations.js';
 import { accessMigrations } from './registration/access/migrations.js';
+import { webhookMigrations } from './registration/webhooks/migrations.js';
 
 /** Every domain's migrations; names carry a global sequence number so the order is explicit. */
-export const allMigrations: DomainMigration[] = [...partnerMigrations, ...clientMigrations, ...socialMigrations, ...schemaMigrations, ...recordMigrations, ...providerMigrations, ...settingsMigrations, ...accessMigrations].sort((a, b) => a.name.localeCompare(b.name));
+export const allMigrations: DomainMigration[] = [...partnerMigrations, ...clientMigrations, ...socialMigrations, ...schemaMigrations, ...recordMigrations, ...providerMigrations, ...settingsMigrations, ...accessMigrations, ...webhookMigrations].sort((a, b) => a.name.localeCompare(b.name));

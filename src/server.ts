@@ -10,6 +10,7 @@ import { registerClientRoutes } from './registration/clients/routes.js';
 import { registerSettingsRoutes } from './registration/settings/routes.js';
 import { registerAccessRoutes } from './registration/access/routes.js';
 import { registerSchemaRoutes } from './registration/schema/routes.js';
+import { registerWebhookRoutes } from './registration/webhooks/routes.js';
 import type { Runtime } from './runtime.js';
 import { registerSocialLoginRoutes } from './social/login-routes.js';
 import { registerSocialRoutes } from './social/routes.js';
@@ -37,6 +38,7 @@ export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
   registerClientRoutes(app, runtime);
   registerSettingsRoutes(app, runtime);
   registerAccessRoutes(app, runtime);
+  registerWebhookRoutes(app, runtime);
   registerWebRoutes(app, runtime);
   return app;
 }

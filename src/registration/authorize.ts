@@ -10,6 +10,7 @@ import { authenticateClient, readCredentials } from './clients/authenticate.js';
 import { findClient, type ApiClient } from './clients/clients.js';
 import { ruleOf, type Endpoint, type EndpointRule } from './permissions.js';
 import { accessSchemaFor } from './schema/access-schemas.js';
+import { noteActingClient } from './webhooks/actor.js';
 
 /**
  * The one gate of every Registration call: who is calling (NOTES.md §3's four modes, plus
@@ -94,6 +95,7 @@ function bindSubject(params: Params, subject: TokenSubject): void {
 }
 
 async function withAccessSchema(runtime: Runtime, rule: EndpointRule, params: Params, result: Omit<Authorized, 'accessSchema' | 'keepLastUpdated'>): Promise<Authorized> {
+  noteActingClient(result.client.clientId);
   const keepLastUpdated = result.client.features.includes('metadata');
   const access = result.user ? rule.token : rule.record;
   const typeName = params.get('type_name');

@@ -116,6 +116,7 @@ export const ENDPOINT_RULES = {
   'webhooks/find': OWNER,
   'webhooks/update': OWNER,
   'webhooks/delete': OWNER,
+  'webhooks/deliveries': OWNER,
 } satisfies Record<string, EndpointRule>;
 
 export type Endpoint = keyof typeof ENDPOINT_RULES;

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { sql } from 'kysely';
 import type { Db, Tx } from './store.js';
 
@@ -50,7 +51,8 @@ export function groupCommitWriter(db: Db): <T>(fn: (tx: Tx) => Promise<T>) => Pr
 
   return <T>(fn: (tx: Tx) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
-      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      // Each write runs in its caller's async context (request-scoped state), not the batch opener's.
+      queue.push({ fn: AsyncResource.bind(fn), resolve: resolve as (v: unknown) => void, reject });
       if (!draining) {
         draining = true;
         setImmediate(() => void drain());

@@ -6,6 +6,7 @@ import type { RecordTables } from '../registration/records/tables.js';
 import type { ProviderTables } from '../providers/tables.js';
 import type { SettingsTables } from '../registration/settings/tables.js';
 import type { AccessTables } from '../registration/access/tables.js';
+import type { WebhookTables } from '../registration/webhooks/tables.js';
 
 /** Every table, as kysely sees it; each domain declares and migrates its own. */
-export interface Database extends PartnerTables, SocialTables, ClientTables, SchemaTables, RecordTables, ProviderTables, SettingsTables, AccessTables {}
+export interface Database extends PartnerTables, SocialTables, ClientTables, SchemaTables, RecordTables, ProviderTables, SettingsTables, AccessTables, WebhookTables {}

@@ -12,6 +12,7 @@ import { comparable, newElements } from './merge.js';
 import { hashPasswords } from './passwords.js';
 import { allocateElementIds, inType, insertRecords, nextTimestamp, type NewRecord } from './record-store.js';
 import { uniqueViolation } from './unique-violation.js';
+import { recordOutboxEvents } from '../webhooks/outbox.js';
 import type { ReadContext } from './values.js';
 import { finishNewRecord, prepareNewRecord } from './writes.js';
 
@@ -192,5 +193,6 @@ async function writeBatch(
     }
     written = kept;
   }
+  await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'ADD', records: written });
   for (const w of written) done(w.p, w.id, w.uuid);
 }

@@ -4,6 +4,7 @@ import type { EntityType } from '../schema/entity-types.js';
 import { nowEpochMicros } from './datetime.js';
 import { isObject, type JsonObject } from './json.js';
 import type { RecordRow } from './present.js';
+import { outboxWants, recordOutboxEvents } from '../webhooks/outbox.js';
 
 /**
  * Persistence of records: the `entities` rows, their history (`entity_versions`, written in
@@ -123,25 +124,38 @@ export async function deleteRecord(tx: Tx, type: EntityType, previous: RecordRow
 /** Deletes every record of the type matching `where`, keeping each one's last state in the history; answers how many. */
 export async function deleteMatching(tx: Tx, dialect: Dialect, type: EntityType, where: RawBuilder<boolean>): Promise<number> {
   const at = nextTimestamp();
+  // The deleted records are collected only when a webhook wants their DELETE events.
+  const events = await outboxWants(tx, type.appId, type.name, 'DELETE');
+  let gone: Array<{ id: number; uuid: string }> | undefined;
   if (dialect === 'postgres') {
     // One statement, so that rows a concurrent write adds between two statements cannot escape the history.
-    const result = await sql<{ n: number }>`with gone as (delete from "entities" where ${inType(type)} and (${where}) returning ${COLUMNS})
+    const result = await sql<{ n: number; id: number; uuid: string }>`with gone as (delete from "entities" where ${inType(type)} and (${where}) returning ${COLUMNS})
       , kept as (insert into "entity_versions" ("type_id", "entity_id", "uuid", "created", "last_updated", "superseded", "deleted", "data")
-        select ${sql.raw(String(type.id))}, "id", "uuid", "created", "last_updated", greatest(${at}::bigint, "last_updated" + 1), 1, "data"::text from gone returning 1)
-      select count(*)::int as "n" from kept`.execute(tx);
-    return Number(result.rows[0]?.n ?? 0);
+        select ${sql.raw(String(type.id))}, "id", "uuid", "created", "last_updated", greatest(${at}::bigint, "last_updated" + 1), 1, "data"::text from gone returning "entity_id", "uuid")
+      ${events ? sql`select "entity_id" as "id", "uuid" from kept` : sql`select count(*)::int as "n" from kept`}`.execute(tx);
+    if (!events) return Number(result.rows[0]?.n ?? 0);
+    gone = result.rows;
+  } else {
+    // SQLite runs one writer at a time: nothing can change between these two statements.
+    await sql`insert into "entity_versions" ("type_id", "entity_id", "uuid", "created", "last_updated", "superseded", "deleted", "data")
+      select "type_id", "id", "uuid", "created", "last_updated", max(${at}, "last_updated" + 1), 1, "data" from "entities" where ${inType(type)} and (${where})`.execute(tx);
+    const result = await sql<{ id: number; uuid: string }>`delete from "entities" where ${inType(type)} and (${where})${sql.raw(events ? ' returning "id", "uuid"' : '')}`.execute(tx);
+    if (!events) return Number(result.numAffectedRows ?? 0);
+    gone = result.rows;
   }
-  // SQLite runs one writer at a time: nothing can change between these two statements.
-  await sql`insert into "entity_versions" ("type_id", "entity_id", "uuid", "created", "last_updated", "superseded", "deleted", "data")
-    select "type_id", "id", "uuid", "created", "last_updated", max(${at}, "last_updated" + 1), 1, "data" from "entities" where ${inType(type)} and (${where})`.execute(tx);
-  const result = await sql`delete from "entities" where ${inType(type)} and (${where})`.execute(tx);
-  return Number(result.numAffectedRows ?? 0);
+  await recordOutboxEvents(tx, { dialect, appId: type.appId, type, kind: 'DELETE', records: gone.map((r) => ({ id: Number(r.id), uuid: r.uuid })) });
+  return gone.length;
 }
 
 /** entity.purge: every record of the type and its history, for good. */
-export async function purgeType(tx: Tx, type: EntityType): Promise<number> {
+export async function purgeType(tx: Tx, dialect: Dialect, type: EntityType): Promise<number> {
   await tx.deleteFrom('entity_versions').where(inType(type)).execute();
   await tx.deleteFrom('entity_orphans').where(inType(type)).execute();
+  if (await outboxWants(tx, type.appId, type.name, 'DELETE')) {
+    const gone = await tx.deleteFrom('entities').where(inType(type)).returning(['id', 'uuid']).execute();
+    await recordOutboxEvents(tx, { dialect, appId: type.appId, type, kind: 'DELETE', records: gone.map((r) => ({ id: Number(r.id), uuid: r.uuid })) });
+    return gone.length;
+  }
   const result = await tx.deleteFrom('entities').where(inType(type)).executeTakeFirst();
   return Number(result.numDeletedRows ?? 0);
 }

@@ -193,7 +193,7 @@ export function registerRecordRoutes(app: FastifyInstance, runtime: Runtime): vo
     const s = await scope(runtime, call);
     const { commit } = call.params.parse(COMMIT);
     if (!commit) throw new RegistrationError(200, 'entity.purge deletes every record of the type for good: send commit=true', { argumentName: 'commit' });
-    const deleted = await store.write((tx) => purgeType(tx, s.type));
+    const deleted = await store.write((tx) => purgeType(tx, store.dialect, s.type));
     return { total_count: deleted };
   });
 

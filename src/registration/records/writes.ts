@@ -24,6 +24,7 @@ import { schemaPath, targetOf, type PathStep, type Target } from './paths.js';
 import type { RecordRow } from './present.js';
 import { addOrphans, allocateElementIds, deleteRecord, findRecord, insertRecords, nextTimestamp, saveRecord, takeOrphan, type Selector } from './record-store.js';
 import { uniqueViolation } from './unique-violation.js';
+import { recordOutboxEvents } from '../webhooks/outbox.js';
 import { readFields, readTarget, type ReadContext, type WriteMode } from './values.js';
 
 /**
@@ -107,6 +108,7 @@ export async function createRecord(runtime: Runtime, type: EntityType, attribute
     const uuid = randomUUID();
     const [id] = await insertRecords(tx, runtime.store.dialect, locked, [{ uuid, created: now, last_updated: now, json: JSON.stringify(data) }]);
     await claimUniqueValues(tx, locked, id, data, { fresh: true });
+    await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'ADD', records: [{ id, uuid }] });
     return { id, uuid, created: now, last_updated: now, data };
   });
 }
@@ -217,6 +219,7 @@ export async function removeRecord(runtime: Runtime, type: EntityType, selector:
     if (!record) throw recordNotFound();
     checkGuard(record, guard);
     await deleteRecord(tx, locked, record, nextTimestamp(record.last_updated));
+    await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'DELETE', records: [record] });
   });
 }
 
@@ -245,6 +248,7 @@ async function changeRecord(runtime: Runtime, type: EntityType, selector: Select
     await saveRecord(tx, locked, record, previousJson, ruled, lastUpdated);
     await addOrphans(tx, locked, record.id, merge.dropped, lastUpdated);
     await claimUniqueValues(tx, locked, record.id, ruled);
+    await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'UPDATE', records: [record], before: previousJson, after: ruled });
     return { id: record.id, uuid: record.uuid, created: record.created, last_updated: lastUpdated, data: ruled };
   });
 }

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Dialect, Tx } from '../../store/store.js';
+import type { AttrDef } from '../schema/attr-def.js';
+import type { JsonObject } from '../records/json.js';
+import { actingClientId } from './actor.js';
+import { changedPaths, watches } from './changed-paths.js';
+import type { EventKind, WebhookTables } from './tables.js';
+import { EVENTS_CHANNEL, wakeLocalWorkers } from './wake.js';
+import type { Insertable } from 'kysely';
+
+/**
+ * The outbox: the records module calls recordOutboxEvents inside the transaction of every
+ * record change, so an event row exists exactly when the change committed. Rows are written
+ * only for enabled subscriptions that want the change; with none (the common case) the cost is
+ * one primary-key read of the application's subscription version.
+ */
+
+export interface RecordChange {
+  dialect: Dialect;
+  /** Internal `apps.id`. */
+  appId: number;
+  type: { name: string; attrDefs: readonly AttrDef[] };
+  kind: EventKind;
+  records: ReadonlyArray<{ id: number; uuid: string }>;
+  /** UPDATE (one record): its data before (JSON text or object) and after the change. */
+  before?: JsonObject | string;
+  after?: JsonObject;
+}
+
+interface ActiveSubscription {
+  id: number;
+  entityType: string;
+  kinds: ReadonlySet<EventKind>;
+  /** Lower-cased attribute filter of UPDATE; empty = any attribute. */
+  attributes: readonly string[];
+}
+
+interface Cached {
+  version: number;
+  subscriptions: ActiveSubscription[];
+}
+
+// Per process; an entry is used only while the application's version row still has its version,
+// so a subscription changed by another process sharing PostgreSQL is seen at that process's next write.
+const cache = new Map<number, Cached>();
+const CACHE_LIMIT = 10_000;
+
+async function activeSubscriptions(tx: Tx, appId: number): Promise<ActiveSubscription[]> {
+  const row = await tx.selectFrom('webhook_versions').select('version').where('app_id', '=', appId).executeTakeFirst();
+  if (!row) return [];
+  const version = Number(row.version);
+  const hit = cache.get(appId);
+  if (hit && hit.version === version) return hit.subscriptions;
+  const rows = await tx.selectFrom('webhook_subscriptions').select(['id', 'entity_type', 'event_types', 'attributes']).where('app_id', '=', appId).where('enabled', '=', 1).execute();
+  const subscriptions = rows.map((r) => ({
+    id: Number(r.id),
+    entityType: r.entity_type,
+    kinds: new Set(JSON.parse(r.event_types) as EventKind[]),
+    attributes: (JSON.parse(r.attributes) as string[]).map((a) => a.toLowerCase()),
+  }));
+  const current = cache.get(appId);
+  if (!current || current.version < version) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(appId, { version, subscriptions });
+  }
+  return subscriptions;
+}
+
+async function wanting(tx: Tx, appId: number, typeName: string, kind: EventKind): Promise<ActiveSubscription[]> {
+  const all = await activeSubscriptions(tx, appId);
+  return all.filter((s) => s.entityType === typeName && s.kinds.has(kind));
+}
+
+/**
+ * Whether some enabled subscription wants `kind` changes of the type: lets bulk deletes skip
+ * collecting the records they delete when nobody listens.
+ */
+export async function outboxWants(tx: Tx, appId: number, typeName: string, kind: EventKind): Promise<boolean> {
+  return (await wanting(tx, appId, typeName, kind)).length > 0;
+}
+
+/** Rows per INSERT: 17 parameters each, inside both databases' limits. */
+const ROWS_PER_INSERT = 500;
+
+/** Writes the events a record change produces for the application's subscriptions, in the change's transaction. */
+export async function recordOutboxEvents(tx: Tx, change: RecordChange): Promise<void> {
+  if (change.records.length === 0) return;
+  let targets = await wanting(tx, change.appId, change.type.name, change.kind);
+  if (targets.length === 0) return;
+  let attributes: string | null = null;
+  if (change.kind === 'UPDATE') {
+    const before = typeof change.before === 'string' ? (JSON.parse(change.before) as JsonObject) : (change.before ?? {});
+    const paths = changedPaths(change.type.attrDefs, before, change.after ?? {});
+    targets = targets.filter((s) => watches(s.attributes, paths));
+    if (targets.length === 0) return;
+    attributes = JSON.stringify(paths);
+  }
+  const now = Date.now();
+  const clientId = actingClientId() ?? null;
+  const rows: Insertable<WebhookTables['webhook_events']>[] = [];
+  for (const record of change.records) {
+    const changeId = randomUUID();
+    for (const s of targets) {
+      rows.push({
+        app_id: change.appId,
+        subscription_id: s.id,
+        jti: randomUUID(),
+        change_id: changeId,
+        kind: change.kind,
+        entity_type: change.type.name,
+        entity_id: record.id,
+        entity_uuid: record.uuid,
+        attributes,
+        client_id: clientId,
+        occurred_at: now,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+      });
+    }
+  }
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+    await tx.insertInto('webhook_events').values(rows.slice(start, start + ROWS_PER_INSERT)).execute();
+  }
+  // Other processes sharing PostgreSQL hear of the events when (and only if) this transaction commits.
+  if (change.dialect === 'postgres') await sql`select pg_notify(${EVENTS_CHANNEL}, '')`.execute(tx);
+  else wakeLocalWorkers();
+}
