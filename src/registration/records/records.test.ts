@@ -137,6 +137,11 @@ describeEachDatabase('entity calls', (server) => {
       expect((await call(server().url, '/entity.delete', { ...theirs, type_name: 'person', id: String(id) })).json).toMatchObject({ code: 310 });
       expect((await call(server().url, '/entity.bulkDelete', { ...theirs, type_name: 'person', filter: 'id > 0', commit: 'true' })).json).toEqual({ stat: 'ok', total_count: 0 });
       expect((await get(id)).result.email).toBe('mine@example.com');
+      // nor another entity type's records of the same application
+      await call(server().url, '/entityType.create', { ...owner(), type_name: 'pet', attr_defs: JSON.stringify([{ name: 'email', type: 'string' }]) });
+      expect((await reg('/entity', { type_name: 'pet', id: String(id) })).json).toMatchObject({ code: 310 });
+      expect((await reg('/entity.find', { type_name: 'pet', filter: `id = ${id}` })).json).toMatchObject({ stat: 'ok', result_count: 0 });
+      expect((await reg('/entity.count', { type_name: 'pet' })).json).toEqual({ stat: 'ok', total_count: 0 });
     });
   });
 
