@@ -42,9 +42,13 @@ export function toRow(row: { id: number; uuid: string; created: number; last_upd
   return { id: Number(row.id), uuid: row.uuid, created: Number(row.created), last_updated: Number(row.last_updated), data: parseData(row.data) };
 }
 
-/** The record a selector names (the lowest id when a key attribute is shared), locked for the rest of the transaction on PostgreSQL when `lock`. */
-export async function findRecord(db: Reader, dialect: Dialect, type: EntityType, selector: Selector, options: { lock?: boolean } = {}): Promise<RecordRow | undefined> {
-  const lock = options.lock && dialect === 'postgres' ? sql.raw(' for update') : sql.raw('');
+/**
+ * The record a selector names (the lowest id when a key attribute is shared). `lockOn` the
+ * PostgreSQL dialect, the row stays locked for the rest of the transaction (SQLite has one
+ * writer at a time anyway).
+ */
+export async function findRecord(db: Reader, type: EntityType, selector: Selector, lockOn?: Dialect): Promise<RecordRow | undefined> {
+  const lock = lockOn === 'postgres' ? sql.raw(' for update') : sql.raw('');
   const result = await sql<{ id: number; uuid: string; created: number; last_updated: number; data: unknown }>`select ${COLUMNS} from "entities" where ${inType(type)} and ${selectorSql(selector)} order by "id" limit 1${lock}`.execute(db);
   const row = result.rows[0];
   return row && toRow(row);
@@ -185,7 +189,7 @@ export async function takeOrphan(tx: Tx, type: EntityType, id: number): Promise<
  * history state whose interval holds the instant; undefined when the record did not exist then.
  */
 export async function recordAt(db: Reader, type: EntityType, selector: { id: number } | { uuid: string }, micros: number): Promise<RecordRow | undefined> {
-  const current = await findRecord(db, 'sqlite', type, selector);
+  const current = await findRecord(db, type, selector);
   if (current && current.last_updated <= micros) return current.created <= micros ? current : undefined;
   const byId = 'id' in selector;
   const row = await db

@@ -127,7 +127,7 @@ export function registerRecordRoutes(app: FastifyInstance, runtime: Runtime): vo
     const { attributes } = params.parse(ATTRIBUTE_LIST);
     const selection = attributes ? selectAttributes(s.type.attrDefs, attributes) : fullSelection(s.type.attrDefs);
     const password = params.parse(PASSWORD_CHECK);
-    const record = await findRecord(store.db, store.dialect, s.type, selector);
+    const record = await findRecord(store.db, s.type, selector);
     if (!record) throw recordNotFound();
     checkGuard(record, guard);
     if (password.password_attribute !== undefined || password.password_value !== undefined) {

@@ -215,7 +215,7 @@ function keepKnown(defs: readonly AttrDef[], data: JsonObject): JsonObject {
 export async function removeRecord(runtime: Runtime, type: EntityType, selector: Selector, guard: Guard | undefined): Promise<void> {
   await runtime.store.write(async (tx) => {
     const locked = await lockEntityType(tx, runtime.store.dialect, type.appId, type.name, 'share');
-    const record = await findRecord(tx, runtime.store.dialect, locked, selector, { lock: true });
+    const record = await findRecord(tx, locked, selector, runtime.store.dialect);
     if (!record) throw recordNotFound();
     checkGuard(record, guard);
     await deleteRecord(tx, locked, record, nextTimestamp(record.last_updated));
@@ -234,7 +234,7 @@ type Change = (
 async function changeRecord(runtime: Runtime, type: EntityType, selector: Selector, guard: Guard | undefined, argumentName: string, change: Change): Promise<RecordRow> {
   return writing(runtime, type, argumentName, async (tx) => {
     const locked = await lockEntityType(tx, runtime.store.dialect, type.appId, type.name, 'share');
-    const record = await findRecord(tx, runtime.store.dialect, locked, selector, { lock: true });
+    const record = await findRecord(tx, locked, selector, runtime.store.dialect);
     if (!record) throw recordNotFound();
     checkGuard(record, guard);
     const previousJson = JSON.stringify(record.data);
