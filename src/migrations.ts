@@ -8,6 +8,8 @@ import { providerMigrations } from './providers/migrations.js';
 import { settingsMigrations } from './registration/settings/migrations.js';
 import { accessMigrations } from './registration/access/migrations.js';
 import { webhookMigrations } from './registration/webhooks/migrations.js';
+import { mailMigrations } from './mail/migrations.js';
+import { safetyMigrations } from './registration/flows/safety/migrations.js';
 
 /** Every domain's migrations; names carry a global sequence number so the order is explicit. */
-export const allMigrations: DomainMigration[] = [...partnerMigrations, ...clientMigrations, ...socialMigrations, ...schemaMigrations, ...recordMigrations, ...providerMigrations, ...settingsMigrations, ...accessMigrations, ...webhookMigrations].sort((a, b) => a.name.localeCompare(b.name));
+export const allMigrations: DomainMigration[] = [...partnerMigrations, ...clientMigrations, ...socialMigrations, ...schemaMigrations, ...recordMigrations, ...providerMigrations, ...settingsMigrations, ...accessMigrations, ...webhookMigrations, ...mailMigrations, ...safetyMigrations].sort((a, b) => a.name.localeCompare(b.name));
