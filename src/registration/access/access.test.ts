@@ -52,6 +52,17 @@ describeEachDatabase('access codes and tokens', (server) => {
       expect((await tokensFor(server(), app, user, client)).expires_in).toBe(3600);
       expect((await post('/settings/set', { ...owner(app), for_client_id: client.client_id, key: 'access_token_lifetime', value: '120' })).json).toMatchObject({ stat: 'ok' });
       expect((await tokensFor(server(), app, user, client)).expires_in).toBe(120);
+      // Another client of the application keeps the default; refreshes follow the setting too.
+      const other = await addClient(server(), app, ['direct_access']);
+      const theirs = await tokensFor(server(), app, user, other);
+      expect(theirs.expires_in).toBe(3600);
+      expect((await post('/settings/set_default', { ...owner(app), key: 'access_token_lifetime', value: '600' })).json.stat).toBe('ok');
+      const refreshed = await post('/oauth/token', { ...other, grant_type: 'refresh_token', refresh_token: theirs.refresh_token });
+      expect(refreshed.json.expires_in).toBe(600);
+      expect((await tokensFor(server(), app, user, client)).expires_in).toBe(120);
+      expect((await post('/settings/set', { ...owner(app), for_client_id: client.client_id, key: 'access_token_lifetime', value: 'soon' })).json.stat).toBe('ok');
+      expect((await tokensFor(server(), app, user, client)).expires_in).toBe(3600);
+      await post('/settings/delete_default', { ...owner(app), key: 'access_token_lifetime' });
     });
   });
 
@@ -163,8 +174,7 @@ describeEachDatabase('access codes and tokens', (server) => {
       const tokens = await tokensFor(server(), app, user, login(app));
       const db = server().running.runtime.store.db;
       const rows = JSON.stringify([
-        await db.selectFrom('access_tokens').selectAll().execute(),
-        await db.selectFrom('refresh_tokens').selectAll().execute(),
+        await db.selectFrom('oauth_tokens').selectAll().execute(),
         await db.selectFrom('authorization_codes').selectAll().execute(),
       ]);
       expect(rows).not.toContain(tokens.access_token);

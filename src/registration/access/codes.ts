@@ -3,7 +3,7 @@ import { RegistrationError } from '../../http/errors.js';
 import type { Runtime } from '../../runtime.js';
 import type { Tx } from '../../store/store.js';
 import { newSecretToken, subjectColumns, subjectOfRow, type TokenSubject } from './grants.js';
-import { issueTokens, revokeFamily, type IssuedTokens } from './tokens.js';
+import { issueTokens, lifetimeOf, revokeFamily, rowLifetimeSetting, type IssuedTokens } from './tokens.js';
 
 /**
  * One-time codes: authorization codes (exchanged at oauth/token), verification codes
@@ -78,7 +78,7 @@ export async function exchangeAuthorizationCode(runtime: Runtime, app: { id: num
       .where('app_id', '=', app.id)
       .where('client_id', '=', client.clientId)
       .where('used_at', 'is', null)
-      .returning(['id', 'entity_id', 'entity_uuid', 'type_name', 'redirect_uri', 'transaction_state', 'expires_at'])
+      .returning(['id', 'entity_id', 'entity_uuid', 'type_name', 'redirect_uri', 'transaction_state', 'expires_at', rowLifetimeSetting('authorization_codes')])
       .executeTakeFirst();
     if (!spent) {
       const known = await tx.selectFrom('authorization_codes').select('family').where('code_digest', '=', codeDigest).where('app_id', '=', app.id).where('client_id', '=', client.clientId).executeTakeFirst();
@@ -87,7 +87,7 @@ export async function exchangeAuthorizationCode(runtime: Runtime, app: { id: num
     }
     if (Number(spent.expires_at) <= now) return { fail: new RegistrationError(415, 'the authorization code has expired', { argumentName: 'code' }) };
     if (spent.redirect_uri !== null && spent.redirect_uri !== redirectUri) return { fail: new RegistrationError(420, 'redirect_uri does not match the one the code was issued for', { argumentName: 'redirect_uri' }) };
-    const issued = await issueTokens(runtime, tx, { app, client, subject: subjectOfRow(spent) });
+    const issued = await issueTokens(runtime, tx, { app, client, subject: subjectOfRow(spent), lifetime: lifetimeOf(spent.lifetime_setting) });
     await tx.updateTable('authorization_codes').set({ family: issued.family ?? null }).where('id', '=', spent.id).execute();
     const answer: CodeExchange = { ...issued };
     if (spent.transaction_state !== null) answer.transaction_state = JSON.parse(spent.transaction_state) as unknown;

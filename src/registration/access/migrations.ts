@@ -79,4 +79,28 @@ export const accessMigrations: DomainMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0221_access_oauth_tokens',
+    async up(db, dialect) {
+      // Access and refresh tokens share one table from here on (a pair is one insert). Tokens
+      // issued before this migration stop working; clients sign in again.
+      await subject(
+        withSerialId(db.schema.createTable('oauth_tokens'), dialect)
+          .addColumn('app_id', 'bigint', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('token_digest', 'text', (c) => c.notNull().unique())
+          .addColumn('client_id', 'text', (c) => c.notNull().references('api_clients.client_id').onDelete('cascade')),
+      )
+        .addColumn('family', 'text')
+        .addColumn('refresh_secret_sealed', 'text')
+        .addColumn('expires_at', 'bigint')
+        .addColumn('used_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('oauth_tokens_entity').on('oauth_tokens').columns(['app_id', 'entity_id']).execute();
+      await db.schema.createIndex('oauth_tokens_family').on('oauth_tokens').column('family').execute();
+      await db.schema.dropTable('access_tokens').execute();
+      await db.schema.dropTable('refresh_tokens').execute();
+    },
+  },
 ];

@@ -18,9 +18,18 @@ import { findAccessToken, issueTokens, replaceAccessToken, revokeSubjectAccess, 
 
 /** access/*, entity.deleteAccess, oauth/token and oauth/refresh_access_token (NOTES.md §4). */
 
+// Schemas are built once: zod compiles each object schema, which costs more than a parse.
 const lifetime = z.object({ lifetime: intParam(1, MAX_LIFETIME_SECONDS).optional() });
 const forClient = z.object({ for_client_id: z.string().min(1).max(64).optional() });
 const redirectUri = z.string().min(1).max(2048);
+const codeParams = lifetime.extend({ redirect_uri: redirectUri });
+const creationParams = lifetime.extend({ type_name: z.string().min(1).max(64).optional() });
+const verificationParams = lifetime.extend({ attribute_name: z.string().min(1).max(1000).optional() });
+const useVerificationParams = z.object({ verification_code: z.string().min(1).max(256) });
+const grantType = z.object({ grant_type: z.string().min(1).max(64) });
+const codeGrant = z.object({ code: z.string().min(1).max(256), redirect_uri: redirectUri });
+const refreshGrant = z.object({ refresh_token: z.string().min(1).max(256) });
+const mobileRefresh = z.object({ access_token: z.string().min(1).max(256), date: z.string().min(1).max(64), signature: z.string().min(1).max(256) });
 const DEFAULT_VERIFIED_ATTRIBUTE = 'emailVerified';
 
 /** The client a grant is for: `for_client_id` (a client of the same application), else the caller. */
@@ -57,7 +66,7 @@ export function registerAccessRoutes(app: FastifyInstance, runtime: Runtime): vo
   registrationRoute(app, '/access/getAuthorizationCode', async (call) => {
     const auth = await authorize(runtime, call, 'access/getAuthorizationCode');
     const client = await grantee(runtime, auth, call.params);
-    const p = call.params.parse(lifetime.extend({ redirect_uri: redirectUri }));
+    const p = call.params.parse(codeParams);
     const state = transactionState(call.params);
     const { subject } = await subjectOf(runtime, auth.app.id, call.params);
     const code = await store.write((tx) => createAuthorizationCode(tx, { app: auth.app, client, subject, redirectUri: p.redirect_uri, transactionState: state, lifetime: p.lifetime }));
@@ -67,7 +76,7 @@ export function registerAccessRoutes(app: FastifyInstance, runtime: Runtime): vo
   registrationRoute(app, '/access/getCreationToken', async (call) => {
     const auth = await authorize(runtime, call, 'access/getCreationToken');
     const client = await grantee(runtime, auth, call.params);
-    const p = call.params.parse(lifetime.extend({ type_name: z.string().min(1).max(64).optional() }));
+    const p = call.params.parse(creationParams);
     const type = await getEntityType(store.db, auth.app.id, p.type_name ?? DEFAULT_TYPE_NAME);
     const token = await store.write((tx) => createCreationToken(tx, { app: auth.app, client, typeName: type.name, lifetime: p.lifetime }));
     return { creation_token: token };
@@ -75,7 +84,7 @@ export function registerAccessRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/access/getVerificationCode', async (call) => {
     const auth = await authorize(runtime, call, 'access/getVerificationCode');
-    const p = call.params.parse(lifetime.extend({ attribute_name: z.string().min(1).max(1000).optional() }));
+    const p = call.params.parse(verificationParams);
     const { type, subject } = await subjectOf(runtime, auth.app.id, call.params);
     const attributeName = (p.attribute_name ?? DEFAULT_VERIFIED_ATTRIBUTE).replace(/^\/+/, '').replace(/\//g, '.');
     const attr = type.resolve(attributeName);
@@ -88,7 +97,7 @@ export function registerAccessRoutes(app: FastifyInstance, runtime: Runtime): vo
   registrationRoute(app, '/access/useVerificationCode', async (call) => {
     // No authentication needed: the code is the credential. Credentials, when given, confine it to their application.
     const auth = await authorizeOptional(runtime, call, 'access/useVerificationCode');
-    const p = call.params.parse(z.object({ verification_code: z.string().min(1).max(256) }));
+    const p = call.params.parse(useVerificationParams);
     const spent = await spendVerificationCode(runtime, p.verification_code, auth?.app.id);
     const type = await getEntityType(store.db, spent.appId, spent.subject.typeName);
     const value = nested(spent.attributeName.split('.'), formatStoredDateTime(nowInstant()));
@@ -108,14 +117,14 @@ export function registerAccessRoutes(app: FastifyInstance, runtime: Runtime): vo
     '/oauth/token',
     async (call) => {
       const auth = await authorize(runtime, call, 'oauth/token');
-      const { grant_type } = call.params.parse(z.object({ grant_type: z.string().min(1).max(64) }));
+      const { grant_type } = call.params.parse(grantType);
       let answer: Record<string, unknown>;
       if (grant_type === 'authorization_code') {
-        const p = call.params.parse(z.object({ code: z.string().min(1).max(256), redirect_uri: redirectUri }));
+        const p = call.params.parse(codeGrant);
         const { family: _family, ...exchanged } = await exchangeAuthorizationCode(runtime, auth.app, auth.client, p.code, p.redirect_uri);
         answer = exchanged;
       } else if (grant_type === 'refresh_token') {
-        const p = call.params.parse(z.object({ refresh_token: z.string().min(1).max(256) }));
+        const p = call.params.parse(refreshGrant);
         const { family: _family, ...rotated } = await rotateRefreshToken(runtime, auth.app, auth.client, p.refresh_token);
         answer = rotated;
       } else {
@@ -129,7 +138,7 @@ export function registerAccessRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/oauth/refresh_access_token', async (call) => {
     const auth = await authorize(runtime, call, 'oauth/refresh_access_token');
-    const p = call.params.parse(z.object({ access_token: z.string().min(1).max(256), date: z.string().min(1).max(64), signature: z.string().min(1).max(256) }));
+    const p = call.params.parse(mobileRefresh);
     const invalid = () => new RegistrationError(402, 'invalid refresh signature, date or access token');
     const token = await findAccessToken(store.db, p.access_token);
     if (!token || token.appId !== auth.app.id || token.clientId !== auth.client.clientId || !token.refreshSecretSealed) throw invalid();

@@ -24,17 +24,21 @@ const typeNameSchema = z.object({ type_name: z.string().min(1).max(64).optional(
 export async function subjectOf(runtime: Runtime, appId: number, params: Params): Promise<{ type: EntityType; subject: TokenSubject }> {
   const typeName = params.parse(typeNameSchema).type_name ?? DEFAULT_TYPE_NAME;
   const type = await getEntityType(runtime.store.db, appId, typeName);
-  const record = await findRecord(runtime.store.db, runtime.store.dialect, type, selectorOf(params, type, runtime));
+  const record = await findRecord(runtime.store.db, type, selectorOf(params, type, runtime));
   if (!record) throw recordNotFound();
   return { type, subject: { id: record.id, uuid: record.uuid, typeName: type.name } };
 }
+
+const idParam = z.object({ id: intParam(1) });
+const uuidParam = z.object({ uuid: z.string().max(64) });
+const keyParams = z.object({ key_attribute: z.string().min(1).max(1000), key_value: z.string().min(1).max(10_000) });
 
 function selectorOf(params: Params, type: EntityType, runtime: Runtime): Selector {
   const given = (['uuid', 'id', 'key_attribute'] as const).filter((name) => (params.get(name) ?? '') !== '');
   if (given.length > 1) throw new ParameterError('duplicate', given[1], 'give only one of uuid, id and key_attribute');
   if (given.length === 0) throw new ParameterError('missing', 'uuid');
-  if (given[0] === 'id') return { id: params.parse(z.object({ id: intParam(1) })).id };
-  if (given[0] === 'uuid') return { uuid: params.parse(z.object({ uuid: z.string().max(64) })).uuid };
-  const { key_attribute, key_value } = params.parse(z.object({ key_attribute: z.string().min(1).max(1000), key_value: z.string().min(1).max(10_000) }));
+  if (given[0] === 'id') return { id: params.parse(idParam).id };
+  if (given[0] === 'uuid') return { uuid: params.parse(uuidParam).uuid };
+  const { key_attribute, key_value } = params.parse(keyParams);
   return { where: keyCondition(runtime.store.dialect, type, key_attribute, key_value) };
 }

@@ -14,26 +14,26 @@ interface Subject {
 }
 
 export interface AccessTables {
-  access_tokens: Subject & {
+  /**
+   * Access and refresh tokens in one table, so that issuing a pair is one statement and a
+   * family or a record's access goes with one delete.
+   */
+  oauth_tokens: Subject & {
     id: Generated<number>;
     app_id: number;
+    kind: 'access' | 'refresh';
     token_digest: string;
     client_id: string;
-    /** The refresh-token family it was issued with (oauth/token), revoked together with it. */
+    /**
+     * Refresh tokens: every token descending from one grant shares it, and reuse of a spent
+     * one revokes them all. Access tokens issued with them carry it too and go with them.
+     */
     family: string | null;
-    /** The mobile app's refresh_secret (sealed: oauth/refresh_access_token checks HMACs keyed by it). */
+    /** Access tokens of mobile apps: their refresh_secret (sealed: oauth/refresh_access_token checks HMACs keyed by it). */
     refresh_secret_sealed: string | null;
-    expires_at: number;
-    created_at: number;
-  };
-  refresh_tokens: Subject & {
-    id: Generated<number>;
-    app_id: number;
-    token_digest: string;
-    client_id: string;
-    /** Every refresh token descending from one grant shares it; reuse of a spent one revokes them all. */
-    family: string;
-    /** Set when the token was exchanged (epoch ms); a spent token is kept to recognise reuse. */
+    /** Access tokens: when they stop working (epoch ms). Refresh tokens live until used or revoked. */
+    expires_at: number | null;
+    /** Refresh tokens: when they were exchanged (epoch ms); a spent token is kept to recognise reuse. */
     used_at: number | null;
     created_at: number;
   };

@@ -1,8 +1,10 @@
+import { sql, type Insertable } from 'kysely';
 import { digest } from '../../crypto/secrets.js';
 import { RegistrationError } from '../../http/errors.js';
 import type { Runtime } from '../../runtime.js';
 import type { Db, Tx } from '../../store/store.js';
-import { clientSetting } from '../settings/settings.js';
+import { clientSetting, settingSql } from '../settings/settings.js';
+import type { AccessTables } from './tables.js';
 import { MAX_LIFETIME_SECONDS, newFamily, newSecretToken, subjectColumns, subjectOfRow, type TokenSubject } from './grants.js';
 
 /** NOTES.md §4: an access token lives an hour unless the client's settings say otherwise. */
@@ -14,9 +16,22 @@ export const DEFAULT_ACCESS_TOKEN_LIFETIME = 3600;
 export const ACCESS_TOKEN_LIFETIME_SETTING = 'access_token_lifetime';
 
 export async function accessTokenLifetime(db: Db | Tx, appId: number, clientId: string): Promise<number> {
-  const text = await clientSetting(db, appId, clientId, ACCESS_TOKEN_LIFETIME_SETTING);
-  const seconds = text !== null && /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  return lifetimeOf(await clientSetting(db, appId, clientId, ACCESS_TOKEN_LIFETIME_SETTING));
+}
+
+/** The access-token lifetime a setting's value gives. */
+export function lifetimeOf(setting: string | null | undefined): number {
+  const seconds = setting != null && /^\s*\d+\s*$/.test(setting) ? Number(setting) : NaN;
   return seconds >= 60 && seconds <= MAX_LIFETIME_SECONDS ? seconds : DEFAULT_ACCESS_TOKEN_LIFETIME;
+}
+
+/**
+ * The lifetime setting of the client of a row of `table`, read in the statement that spends
+ * the row. The columns are qualified: inside the settings subqueries a bare `client_id` would
+ * name the settings table's own column.
+ */
+export function rowLifetimeSetting(table: 'oauth_tokens' | 'authorization_codes') {
+  return settingSql(sql.ref(`${table}.app_id`), sql.ref(`${table}.client_id`), ACCESS_TOKEN_LIFETIME_SETTING).as('lifetime_setting');
 }
 
 export interface TokenGrant {
@@ -54,25 +69,21 @@ export async function issueTokens(runtime: Runtime, tx: Tx, grant: TokenGrant): 
   const refresh = grant.refresh ?? true;
   const family = grant.family ?? (refresh ? newFamily() : undefined);
   const accessToken = newSecretToken();
-  await tx
-    .insertInto('access_tokens')
-    .values({
-      app_id: grant.app.id,
+  const refreshToken = refresh ? newSecretToken() : undefined;
+  const common = { app_id: grant.app.id, client_id: grant.client.clientId, ...subjectColumns(grant.subject), family: family ?? null, created_at: now };
+  const rows: Insertable<AccessTables['oauth_tokens']>[] = [
+    {
+      ...common,
+      kind: 'access',
       token_digest: digest(accessToken),
-      client_id: grant.client.clientId,
-      ...subjectColumns(grant.subject),
-      family: family ?? null,
       refresh_secret_sealed: grant.refreshSecret ? runtime.sealer.seal(grant.refreshSecret) : null,
       expires_at: now + lifetime * 1000,
-      created_at: now,
-    })
-    .execute();
-  if (!refresh) return { access_token: accessToken, expires_in: lifetime };
-  const refreshToken = newSecretToken();
-  await tx
-    .insertInto('refresh_tokens')
-    .values({ app_id: grant.app.id, token_digest: digest(refreshToken), client_id: grant.client.clientId, ...subjectColumns(grant.subject), family: family!, used_at: null, created_at: now })
-    .execute();
+      used_at: null,
+    },
+  ];
+  if (refreshToken) rows.push({ ...common, kind: 'refresh', token_digest: digest(refreshToken), refresh_secret_sealed: null, expires_at: null, used_at: null });
+  await tx.insertInto('oauth_tokens').values(rows).execute();
+  if (!refreshToken) return { access_token: accessToken, expires_in: lifetime };
   return { access_token: accessToken, expires_in: lifetime, refresh_token: refreshToken, family };
 }
 
@@ -88,13 +99,13 @@ export interface AccessTokenInfo {
 /** The access token's grant, expired or not; undefined when it does not exist (or was revoked). */
 export async function findAccessToken(db: Db | Tx, token: string): Promise<AccessTokenInfo | undefined> {
   if (token.length === 0 || token.length > 256) return undefined;
-  const row = await db.selectFrom('access_tokens').selectAll().where('token_digest', '=', digest(token)).executeTakeFirst();
+  const row = await db.selectFrom('oauth_tokens').selectAll().where('token_digest', '=', digest(token)).where('kind', '=', 'access').executeTakeFirst();
   if (!row) return undefined;
   return {
     appId: Number(row.app_id),
     clientId: row.client_id,
     subject: subjectOfRow(row),
-    expiresAt: Number(row.expires_at),
+    expiresAt: Number(row.expires_at ?? 0),
     family: row.family,
     refreshSecretSealed: row.refresh_secret_sealed,
   };
@@ -102,8 +113,7 @@ export async function findAccessToken(db: Db | Tx, token: string): Promise<Acces
 
 /** Revokes a family: its refresh tokens and the access tokens issued with them. */
 export async function revokeFamily(tx: Tx, appId: number, family: string): Promise<void> {
-  await tx.deleteFrom('refresh_tokens').where('app_id', '=', appId).where('family', '=', family).execute();
-  await tx.deleteFrom('access_tokens').where('app_id', '=', appId).where('family', '=', family).execute();
+  await tx.deleteFrom('oauth_tokens').where('app_id', '=', appId).where('family', '=', family).execute();
 }
 
 type Rotation = { ok: IssuedTokens } | { reused: true } | { unknown: true };
@@ -120,17 +130,18 @@ export async function rotateRefreshToken(runtime: Runtime, app: { id: number }, 
   const outcome = await runtime.store.write<Rotation>(async (tx) => {
     const now = Date.now();
     const spent = await tx
-      .updateTable('refresh_tokens')
+      .updateTable('oauth_tokens')
       .set({ used_at: now })
       .where('token_digest', '=', tokenDigest)
+      .where('kind', '=', 'refresh')
       .where('app_id', '=', app.id)
       .where('client_id', '=', client.clientId)
       .where('used_at', 'is', null)
-      .returning(['family', 'entity_id', 'entity_uuid', 'type_name'])
+      .returning(['family', 'entity_id', 'entity_uuid', 'type_name', rowLifetimeSetting('oauth_tokens')])
       .executeTakeFirst();
-    if (spent) return { ok: await issueTokens(runtime, tx, { app, client, subject: subjectOfRow(spent), family: spent.family }) };
-    const known = await tx.selectFrom('refresh_tokens').select(['family', 'used_at']).where('token_digest', '=', tokenDigest).where('app_id', '=', app.id).where('client_id', '=', client.clientId).executeTakeFirst();
-    if (!known) return { unknown: true };
+    if (spent) return { ok: await issueTokens(runtime, tx, { app, client, subject: subjectOfRow(spent), family: spent.family ?? undefined, lifetime: lifetimeOf(spent.lifetime_setting) }) };
+    const known = await tx.selectFrom('oauth_tokens').select('family').where('token_digest', '=', tokenDigest).where('kind', '=', 'refresh').where('app_id', '=', app.id).where('client_id', '=', client.clientId).executeTakeFirst();
+    if (!known?.family) return { unknown: true };
     await revokeFamily(tx, app.id, known.family);
     return { reused: true };
   });
@@ -145,7 +156,7 @@ export async function rotateRefreshToken(runtime: Runtime, app: { id: number }, 
  */
 export async function replaceAccessToken(runtime: Runtime, app: { id: number }, client: { clientId: string }, accessToken: string, info: AccessTokenInfo, refreshSecret: string): Promise<IssuedTokens | undefined> {
   return runtime.store.write(async (tx) => {
-    const gone = await tx.deleteFrom('access_tokens').where('token_digest', '=', digest(accessToken)).where('app_id', '=', app.id).executeTakeFirst();
+    const gone = await tx.deleteFrom('oauth_tokens').where('token_digest', '=', digest(accessToken)).where('kind', '=', 'access').where('app_id', '=', app.id).executeTakeFirst();
     if (Number(gone.numDeletedRows) === 0) return undefined;
     return issueTokens(runtime, tx, { app, client, subject: info.subject, refresh: false, family: info.family ?? undefined, refreshSecret });
   });
@@ -156,8 +167,7 @@ export async function replaceAccessToken(runtime: Runtime, app: { id: number }, 
  * the record goes, so whatever was handed out for it stops working at once.
  */
 export async function revokeSubjectAccess(tx: Tx, appId: number, entityId: number): Promise<void> {
-  await tx.deleteFrom('access_tokens').where('app_id', '=', appId).where('entity_id', '=', entityId).execute();
-  await tx.deleteFrom('refresh_tokens').where('app_id', '=', appId).where('entity_id', '=', entityId).execute();
+  await tx.deleteFrom('oauth_tokens').where('app_id', '=', appId).where('entity_id', '=', entityId).execute();
   await tx.deleteFrom('authorization_codes').where('app_id', '=', appId).where('entity_id', '=', entityId).execute();
   await tx.deleteFrom('verification_codes').where('app_id', '=', appId).where('entity_id', '=', entityId).execute();
 }

@@ -56,9 +56,49 @@ export function readCredentials(request: FastifyRequest, params: Params): Client
   return undefined;
 }
 
-async function clientRow(runtime: Runtime, clientId: string | undefined): Promise<ClientRow | undefined> {
+/** The client and its application, in one query (every authenticated call pays for it). */
+async function clientRow(runtime: Runtime, clientId: string | undefined): Promise<{ row: ClientRow; app: AppRow } | undefined> {
   if (!clientId || clientId.length > 64) return undefined;
-  return runtime.store.db.selectFrom('api_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+  const found = await runtime.store.db
+    .selectFrom('api_clients')
+    .innerJoin('apps', 'apps.id', 'api_clients.app_id')
+    .selectAll('apps')
+    .select([
+      'api_clients.id as c_id',
+      'api_clients.app_id as c_app_id',
+      'api_clients.client_id as c_client_id',
+      'api_clients.secret_digest as c_secret_digest',
+      'api_clients.secret_sealed as c_secret_sealed',
+      'api_clients.previous_secret_digest as c_previous_secret_digest',
+      'api_clients.previous_secret_sealed as c_previous_secret_sealed',
+      'api_clients.previous_secret_expires_at as c_previous_secret_expires_at',
+      'api_clients.description as c_description',
+      'api_clients.features as c_features',
+      'api_clients.whitelist as c_whitelist',
+      'api_clients.created_at as c_created_at',
+    ])
+    .where('api_clients.client_id', '=', clientId)
+    .executeTakeFirst();
+  if (!found) return undefined;
+  const {
+    c_id, c_app_id, c_client_id, c_secret_digest, c_secret_sealed, c_previous_secret_digest, c_previous_secret_sealed, c_previous_secret_expires_at, c_description, c_features, c_whitelist, c_created_at,
+    ...app
+  } = found;
+  const row: ClientRow = {
+    id: c_id,
+    app_id: c_app_id,
+    client_id: c_client_id,
+    secret_digest: c_secret_digest,
+    secret_sealed: c_secret_sealed,
+    previous_secret_digest: c_previous_secret_digest,
+    previous_secret_sealed: c_previous_secret_sealed,
+    previous_secret_expires_at: c_previous_secret_expires_at === null ? null : Number(c_previous_secret_expires_at),
+    description: c_description,
+    features: c_features,
+    whitelist: c_whitelist,
+    created_at: c_created_at,
+  };
+  return { row, app: app as AppRow };
 }
 
 /** The old secret's digest / sealed form while `clients/reset_secret`'s grace period lasts. */
@@ -100,7 +140,8 @@ export async function authenticateClient(runtime: Runtime, request: FastifyReque
     if (params.get('client_id')) throw new RegistrationError(402, 'invalid client credentials');
     throw new RegistrationError(100, 'missing client credentials: client_id and client_secret, HTTP Basic or a signed request', { argumentName: 'client_id' });
   }
-  const row = await clientRow(runtime, credentials.clientId);
+  const found = await clientRow(runtime, credentials.clientId);
+  const row = found?.row;
   const now = Date.now();
   if (credentials.mode === 'signature') {
     if (!credentials.date || !isFresh(credentials.date, now)) throw new RegistrationError(402, 'invalid client credentials: a signed request needs a Date header (YYYY-MM-DD HH:MM:SS, UTC) within 5 minutes of the server clock');
@@ -110,7 +151,5 @@ export async function authenticateClient(runtime: Runtime, request: FastifyReque
   }
   const client = toApiClient(row!);
   if (!ipAllowed(request.ip, client.whitelist)) throw new RegistrationError(403, 'this client may not call from this address');
-  const app = await runtime.store.db.selectFrom('apps').selectAll().where('id', '=', row!.app_id).executeTakeFirst();
-  if (!app) throw new RegistrationError(402, 'invalid client credentials');
-  return { app, client };
+  return { app: found!.app, client };
 }

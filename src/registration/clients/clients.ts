@@ -30,15 +30,19 @@ export interface ApiClient {
   createdAt: number;
 }
 
+// Built once: every authenticated call reads a client row.
+const storedFeatures = z.array(clientFeatureSchema).catch([]);
+const storedWhitelist = z.array(z.string()).catch([]);
+
 export function toApiClient(row: ClientRow): ApiClient {
   return {
-    id: row.id,
-    appId: row.app_id,
+    id: Number(row.id),
+    appId: Number(row.app_id),
     clientId: row.client_id,
     description: row.description,
-    features: z.array(clientFeatureSchema).catch([]).parse(JSON.parse(row.features)),
-    whitelist: z.array(z.string()).catch([]).parse(JSON.parse(row.whitelist)),
-    createdAt: row.created_at,
+    features: storedFeatures.parse(JSON.parse(row.features)),
+    whitelist: storedWhitelist.parse(JSON.parse(row.whitelist)),
+    createdAt: Number(row.created_at),
   };
 }
 

@@ -22,15 +22,33 @@ export function parseCidr(cidr: string): Subnet | undefined {
   return { net, prefix, family: netFamily === 4 ? 'ipv4' : 'ipv6' };
 }
 
+// Whitelists change rarely and are few: each is compiled once (building a BlockList costs more than a check).
+const compiled = new Map<string, BlockList>();
+const COMPILED_LIMIT = 1000;
+
+function blockListOf(cidrs: string[]): BlockList {
+  const key = cidrs.join(',');
+  let list = compiled.get(key);
+  if (list) return list;
+  list = new BlockList();
+  for (const cidr of cidrs) {
+    const subnet = parseCidr(cidr);
+    if (subnet) list.addSubnet(subnet.net, subnet.prefix, subnet.family);
+  }
+  if (compiled.size >= COMPILED_LIMIT) compiled.delete(compiled.keys().next().value as string);
+  compiled.set(key, list);
+  return list;
+}
+
+function allowsAll(cidrs: string[]): boolean {
+  return cidrs.includes('0.0.0.0/0') && cidrs.includes('::/0');
+}
+
 /** Whether `ip` lies in one of the CIDRs; malformed entries match nothing. */
 export function ipAllowed(ip: string, cidrs: string[]): boolean {
   const address = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
   const family = isIP(address);
   if (!family) return false;
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const subnet = parseCidr(cidr);
-    if (subnet) list.addSubnet(subnet.net, subnet.prefix, subnet.family);
-  }
-  return list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (allowsAll(cidrs)) return true;
+  return blockListOf(cidrs).check(address, family === 4 ? 'ipv4' : 'ipv6');
 }

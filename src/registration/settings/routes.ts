@@ -17,7 +17,11 @@ import { allSettings, clientItems, clientSetting, clientSettings, defaultSetting
 const MAX_VALUE_LENGTH = 64 * 1024;
 const key = z.string().min(1).max(255);
 const value = z.string().max(MAX_VALUE_LENGTH);
+// Built once: zod compiles each object schema, which costs more than a parse.
 const forClient = z.object({ for_client_id: z.string().min(1).max(64).optional() });
+const keyParams = z.object({ key });
+const keysParams = z.object({ keys: listParam(key, 1000) });
+const setParams = z.object({ key, value });
 
 /** `items`: a JSON object of key → value. Janrain's values are text; numbers and booleans become their text. */
 function readItems(params: Params): Array<[string, string]> {
@@ -55,13 +59,13 @@ export function registerSettingsRoutes(app: FastifyInstance, runtime: Runtime): 
 
   registrationRoute(app, '/settings/get', async (call) => {
     const { auth, clientId } = await target(call, 'settings/get');
-    const p = call.params.parse(z.object({ key }));
+    const p = call.params.parse(keyParams);
     return { result: await clientSetting(store.db, auth.app.id, clientId, p.key) };
   });
 
   registrationRoute(app, '/settings/get_multi', async (call) => {
     const { auth, clientId } = await target(call, 'settings/get_multi');
-    const p = call.params.parse(z.object({ keys: listParam(key, 1000) }));
+    const p = call.params.parse(keysParams);
     return { result: await clientSettings(store.db, auth.app.id, clientId, p.keys) };
   });
 
@@ -82,7 +86,7 @@ export function registerSettingsRoutes(app: FastifyInstance, runtime: Runtime): 
 
   registrationRoute(app, '/settings/set', async (call) => {
     const { auth, clientId } = await target(call, 'settings/set');
-    const p = call.params.parse(z.object({ key, value }));
+    const p = call.params.parse(setParams);
     return { result: await store.write((tx) => putSetting(tx, auth.app.id, { clientId }, p.key, p.value)) };
   });
 
@@ -93,19 +97,19 @@ export function registerSettingsRoutes(app: FastifyInstance, runtime: Runtime): 
 
   registrationRoute(app, '/settings/delete', async (call) => {
     const { auth, clientId } = await target(call, 'settings/delete');
-    const p = call.params.parse(z.object({ key }));
+    const p = call.params.parse(keyParams);
     return { result: await store.write((tx) => deleteSetting(tx, auth.app.id, { clientId }, p.key)) };
   });
 
   registrationRoute(app, '/settings/get_default', async (call) => {
     const auth = await authorize(runtime, call, 'settings/get_default');
-    const p = call.params.parse(z.object({ key }));
+    const p = call.params.parse(keyParams);
     return { result: await defaultSetting(store.db, auth.app.id, p.key) };
   });
 
   registrationRoute(app, '/settings/set_default', async (call) => {
     const auth = await authorize(runtime, call, 'settings/set_default');
-    const p = call.params.parse(z.object({ key, value }));
+    const p = call.params.parse(setParams);
     return { result: await store.write((tx) => putSetting(tx, auth.app.id, 'default', p.key, p.value)) };
   });
 
@@ -116,7 +120,7 @@ export function registerSettingsRoutes(app: FastifyInstance, runtime: Runtime): 
 
   registrationRoute(app, '/settings/delete_default', async (call) => {
     const auth = await authorize(runtime, call, 'settings/delete_default');
-    const p = call.params.parse(z.object({ key }));
+    const p = call.params.parse(keyParams);
     return { result: await store.write((tx) => deleteSetting(tx, auth.app.id, 'default', p.key)) };
   });
 

@@ -1,3 +1,4 @@
+import { sql, type Expression, type RawBuilder } from 'kysely';
 import type { Db, Tx } from '../../store/store.js';
 
 /**
@@ -20,11 +21,21 @@ export const KNOWN_SETTINGS = {
   rpx_app_id: 'Social Login appId',
 } as const;
 
+/**
+ * The SQL expression of a setting's value for a client (its own, else the default, else null),
+ * for queries that read a setting along with something else: token issuing reads one on every
+ * call and saves a statement that way. `appId` and `clientId` may be column references.
+ */
+export function settingSql(appId: Expression<number> | number, clientId: Expression<string> | string, key: string): RawBuilder<string | null> {
+  return sql<string | null>`coalesce(
+    (select "value" from "settings_clients" where "app_id" = ${appId} and "client_id" = ${clientId} and "key" = ${key}),
+    (select "value" from "settings_defaults" where "app_id" = ${appId} and "key" = ${key}))`;
+}
+
 /** The value of `key` for the client: its own, else the application's default, else null. */
 export async function clientSetting(db: Reader, appId: number, clientId: string, key: string): Promise<string | null> {
-  const own = await db.selectFrom('settings_clients').select('value').where('app_id', '=', appId).where('client_id', '=', clientId).where('key', '=', key).executeTakeFirst();
-  if (own) return own.value;
-  return defaultSetting(db, appId, key);
+  const result = await sql<{ value: string | null }>`select ${settingSql(appId, clientId, key)} as "value"`.execute(db);
+  return result.rows[0]?.value ?? null;
 }
 
 export async function defaultSetting(db: Reader, appId: number, key: string): Promise<string | null> {
