@@ -41,8 +41,9 @@ interface Cached {
   subscriptions: ActiveSubscription[];
 }
 
-// Per process; an entry is used only while the application's version row still has its version,
-// so a subscription changed by another process sharing PostgreSQL is seen at that process's next write.
+// Per process; an entry is used only while the application's version row still holds its
+// version (a random stamp each change sets), so a subscription changed by another process
+// sharing PostgreSQL is seen at this process's next write.
 const cache = new Map<number, Cached>();
 const CACHE_LIMIT = 10_000;
 
@@ -59,11 +60,8 @@ async function activeSubscriptions(tx: Tx, appId: number): Promise<ActiveSubscri
     kinds: new Set(JSON.parse(r.event_types) as EventKind[]),
     attributes: (JSON.parse(r.attributes) as string[]).map((a) => a.toLowerCase()),
   }));
-  const current = cache.get(appId);
-  if (!current || current.version < version) {
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(appId, { version, subscriptions });
-  }
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(appId, { version, subscriptions });
   return subscriptions;
 }
 

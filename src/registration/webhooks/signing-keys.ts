@@ -16,8 +16,8 @@ export interface SigningKey {
   privateKey: CryptoKey | Uint8Array;
 }
 
-// Keys never change once made, so a process keeps the ones it has used.
-const keys = new Map<number, Promise<SigningKey>>();
+// Keys never change once made, so a process keeps the ones it has used (per store: tests run several databases).
+const keysByStore = new WeakMap<object, Map<number, Promise<SigningKey>>>();
 
 async function makeKey(runtime: Runtime, appId: number): Promise<void> {
   const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true, modulusLength: 2048 });
@@ -55,6 +55,8 @@ async function loadKey(runtime: Runtime, appId: number): Promise<SigningKey> {
 }
 
 export function signingKeyOf(runtime: Runtime, appId: number): Promise<SigningKey> {
+  let keys = keysByStore.get(runtime.store);
+  if (!keys) keysByStore.set(runtime.store, (keys = new Map()));
   let key = keys.get(appId);
   if (!key) {
     key = loadKey(runtime, appId);

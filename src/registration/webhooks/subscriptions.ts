@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { sql, type Selectable } from 'kysely';
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
 import { RegistrationError } from '../../http/errors.js';
 import type { Runtime } from '../../runtime.js';
 import type { Db, Tx } from '../../store/store.js';
@@ -55,11 +55,16 @@ export function noSuchWebhook(): RegistrationError {
   return new RegistrationError(200, 'uuid is not a webhook of this application', { argumentName: 'uuid' });
 }
 
+/**
+ * A fresh random version rather than a count: a cache entry can then never be mistaken for
+ * another database's application of the same internal id.
+ */
 async function bumpVersion(tx: Tx, appId: number): Promise<void> {
+  const version = randomInt(1, 2 ** 47);
   await tx
     .insertInto('webhook_versions')
-    .values({ app_id: appId, version: 1 })
-    .onConflict((oc) => oc.column('app_id').doUpdateSet({ version: sql<number>`webhook_versions.version + 1` }))
+    .values({ app_id: appId, version })
+    .onConflict((oc) => oc.column('app_id').doUpdateSet({ version }))
     .execute();
 }
 
