@@ -10,6 +10,7 @@ import { accessMigrations } from './registration/access/migrations.js';
 import { webhookMigrations } from './registration/webhooks/migrations.js';
 import { mailMigrations } from './mail/migrations.js';
 import { safetyMigrations } from './registration/flows/safety/migrations.js';
+import { flowMigrations } from './registration/flows/model/migrations.js';
 
 /** Every domain's migrations; names carry a global sequence number so the order is explicit. */
-export const allMigrations: DomainMigration[] = [...partnerMigrations, ...clientMigrations, ...socialMigrations, ...schemaMigrations, ...recordMigrations, ...providerMigrations, ...settingsMigrations, ...accessMigrations, ...webhookMigrations, ...mailMigrations, ...safetyMigrations].sort((a, b) => a.name.localeCompare(b.name));
+export const allMigrations: DomainMigration[] = [...partnerMigrations, ...clientMigrations, ...socialMigrations, ...schemaMigrations, ...recordMigrations, ...providerMigrations, ...settingsMigrations, ...accessMigrations, ...webhookMigrations, ...mailMigrations, ...safetyMigrations, ...flowMigrations].sort((a, b) => a.name.localeCompare(b.name));

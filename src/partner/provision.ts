@@ -1,6 +1,7 @@
 import type { Sealer } from '../crypto/sealer.js';
 import { createClient } from '../registration/clients/clients.js';
 import { provisionStandardUserType } from '../registration/schema/standard-user.js';
+import { provisionStandardFlow } from '../registration/flows/model/provision.js';
 import type { Tx } from '../store/store.js';
 
 export interface RegistrationCredentials {
@@ -18,5 +19,6 @@ export async function provisionRegistration(tx: Tx, appRowId: number, sealer?: S
   const owner = await createClient(tx, appRowId, { description: 'Owner (created with the application)', features: ['owner'] }, sealer);
   const login = await createClient(tx, appRowId, { description: 'Login client (created with the application)', features: ['login_client'] }, sealer);
   await provisionStandardUserType(tx, appRowId);
+  await provisionStandardFlow(tx, appRowId);
   return { owner, login };
 }
