@@ -13,15 +13,49 @@ export const DEFAULT_RESULTS = 100;
 
 /** The SQL condition of a filter over the type's records; no filter matches every record. */
 export function filterCondition(dialect: Dialect, type: EntityType, filter: string | undefined): RawBuilder<boolean> {
-  if (filter === undefined || filter.trim() === '') return sql<boolean>`1 = 1`;
-  return compileFilter(parseFilter(filter), { dialect, resolve: type.resolve });
+  return compiledFilter(dialect, type, filter).where;
+}
+
+function compiledFilter(dialect: Dialect, type: EntityType, filter: string | undefined): { where: RawBuilder<boolean>; single: boolean } {
+  if (filter === undefined || filter.trim() === '') return { where: sql<boolean>`1 = 1`, single: false };
+  const condition = parseFilter(filter);
+  return { where: compileFilter(condition, { dialect, resolve: type.resolve }), single: atMostOne(condition, type) };
+}
+
+/**
+ * Whether a condition can match at most one record: an equality on `id`, `uuid` or a `unique`
+ * attribute outside plurals, alone or inside an `and`. Such a lookup needs no ORDER BY or
+ * LIMIT, and must not have them on PostgreSQL: the per-type indexes are partial, so the planner
+ * has no statistics for their expressions and guesses hundreds of matches; with ORDER BY id
+ * LIMIT it then walks the primary key, with LIMIT alone it scans the table expecting an early
+ * hit: either way it reads every record for an email lookup.
+ */
+export function atMostOne(condition: Condition, type: EntityType): boolean {
+  if (condition.kind === 'and') return condition.operands.some((operand) => atMostOne(operand, type));
+  if (condition.kind !== 'compare' || condition.operator !== '=') return false;
+  return isUniqueAttribute(type, condition.attribute);
+}
+
+export function isUniqueAttribute(type: EntityType, path: string): boolean {
+  const attr = type.resolve(path);
+  if (!attr || attr.plural) return false;
+  if (attr.column === 'id' || attr.column === 'uuid') return true;
+  if (attr.column) return false;
+  let defs = type.attrDefs;
+  let def;
+  for (const name of attr.path) {
+    def = defs.find((d) => d.name === name);
+    if (!def) return false;
+    defs = def.attr_defs ?? [];
+  }
+  return def?.constraints?.includes('unique') ?? false;
 }
 
 /**
  * `key_attribute` + `key_value` (JSON text: `"\"abc\""`) as a condition: the same comparison a
  * filter `key = value` makes, so that the attribute's index serves it.
  */
-export function keyCondition(dialect: Dialect, type: EntityType, keyAttribute: string, keyValue: string): RawBuilder<boolean> {
+export function keyCondition(dialect: Dialect, type: EntityType, keyAttribute: string, keyValue: string): { where: RawBuilder<boolean>; single: boolean } {
   let value: unknown;
   try {
     value = JSON.parse(keyValue);
@@ -41,7 +75,7 @@ export function keyCondition(dialect: Dialect, type: EntityType, keyAttribute: s
   }
   const condition: Condition = { kind: 'compare', attribute: keyAttribute, operator: '=', value: literal, position: 1, valuePosition: 1 };
   try {
-    return compileFilter(condition, { dialect, resolve: type.resolve });
+    return { where: compileFilter(condition, { dialect, resolve: type.resolve }), single: atMostOne(condition, type) };
   } catch (err) {
     if (err instanceof RegistrationError) throw new RegistrationError(err.code, err.description.replace(/ at position \d+/, ''), { argumentName: 'key_value' });
     throw err;
@@ -58,12 +92,16 @@ export interface FindQuery {
 }
 
 export async function findRecords(db: Db, dialect: Dialect, type: EntityType, query: FindQuery, selection: Selection): Promise<{ results: JsonObject[]; totalCount?: number }> {
-  const where = filterCondition(dialect, type, query.filter);
+  const { where, single } = compiledFilter(dialect, type, query.filter);
   const order = compileSort(query.sortOn === undefined ? [] : parseSortOn(query.sortOn), { dialect, resolve: type.resolve });
   const offset = query.firstResult - 1;
-  const page = await sql<RecordRow & { data: unknown }>`select "id", "uuid", "created", "last_updated", "data" from "entities"
-    where ${inType(type)} and (${where}) order by ${sql.join(order)} limit ${query.maxResults}${offset > 0 ? sql` offset ${offset}` : sql``}`.execute(db);
-  const results = page.rows.map((row) => presentRecord(toRow(row), selection));
+  // A lookup of one record goes without ORDER BY and LIMIT: see atMostOne.
+  const tail = single ? sql`` : sql` order by ${sql.join(order)} limit ${query.maxResults}${offset > 0 ? sql` offset ${offset}` : sql``}`;
+  const rows =
+    single && offset > 0
+      ? []
+      : (await sql<RecordRow & { data: unknown }>`select "id", "uuid", "created", "last_updated", "data" from "entities" where ${inType(type)} and (${where})${tail}`.execute(db)).rows;
+  const results = rows.map((row) => presentRecord(toRow(row), selection));
   if (!query.showTotalCount) return { results };
   return { results, totalCount: await countRecords(db, dialect, type, query.filter) };
 }

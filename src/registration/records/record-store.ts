@@ -27,8 +27,11 @@ export function parseData(data: unknown): JsonObject {
   return isObject(value) ? value : {};
 }
 
-/** How a record is named by a call (NOTES.md §5). `where` is a condition over the row (key_attribute lookups). */
-export type Selector = { id: number } | { uuid: string } | { where: RawBuilder<boolean> };
+/**
+ * How a record is named by a call (NOTES.md §5). `where` is a condition over the row
+ * (key_attribute lookups); `single` when it can match one record at most (a unique attribute).
+ */
+export type Selector = { id: number } | { uuid: string } | { where: RawBuilder<boolean>; single: boolean };
 
 function selectorSql(selector: Selector): RawBuilder<boolean> {
   if ('id' in selector) return sql<boolean>`${sql.ref('id')} = ${selector.id}`;
@@ -49,7 +52,9 @@ export function toRow(row: { id: number; uuid: string; created: number; last_upd
  */
 export async function findRecord(db: Reader, type: EntityType, selector: Selector, lockOn?: Dialect): Promise<RecordRow | undefined> {
   const lock = lockOn === 'postgres' ? sql.raw(' for update') : sql.raw('');
-  const result = await sql<{ id: number; uuid: string; created: number; last_updated: number; data: unknown }>`select ${COLUMNS} from "entities" where ${inType(type)} and ${selectorSql(selector)} order by "id" limit 1${lock}`.execute(db);
+  // Only a lookup that may match several records needs ORDER BY and LIMIT; see reads.ts atMostOne for why the others must not have them.
+  const tail = 'where' in selector && !selector.single ? sql.raw(' order by "id" limit 1') : sql.raw('');
+  const result = await sql<{ id: number; uuid: string; created: number; last_updated: number; data: unknown }>`select ${COLUMNS} from "entities" where ${inType(type)} and ${selectorSql(selector)}${tail}${lock}`.execute(db);
   const row = result.rows[0];
   return row && toRow(row);
 }

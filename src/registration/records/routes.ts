@@ -66,7 +66,7 @@ function selectorOf(params: Params, { runtime, type }: Scope, options: { idOnly?
   if (given[0] === 'id') return { id: params.parse(ID).id };
   if (given[0] === 'uuid') return { uuid: params.parse(UUID).uuid };
   const { key_attribute, key_value } = params.parse(KEY);
-  return { where: keyCondition(runtime.store.dialect, type, key_attribute, key_value) };
+  return keyCondition(runtime.store.dialect, type, key_attribute, key_value);
 }
 
 function instantParam(params: Params, name: string): number | undefined {
