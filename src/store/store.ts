@@ -49,7 +49,7 @@ export function openStore(databaseUrl: string, options: StoreOptions = {}): Stor
     conn.pragma('synchronous = FULL');
     conn.pragma('foreign_keys = ON');
     conn.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(conn) }) });
     return makeStore(db, 'sqlite');
   }
   const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10 });
@@ -57,6 +57,29 @@ export function openStore(databaseUrl: string, options: StoreOptions = {}): Stor
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return makeStore(db, 'postgres');
+}
+
+/**
+ * kysely prepares every query anew; on SQLite preparing costs more than running a small query,
+ * so prepared statements are kept per SQL text (least recently used ones dropped past a bound).
+ * Reuse is safe: kysely runs one query at a time on the single connection.
+ */
+function withStatementCache(conn: SQLite.Database, capacity = 1000) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => conn.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (statement) {
+        cache.delete(text);
+      } else {
+        statement = conn.prepare(text);
+        if (cache.size >= capacity) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(text, statement);
+      return statement;
+    },
+  };
 }
 
 function makeStore(db: Db, dialect: Dialect): Store {
