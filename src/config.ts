@@ -9,6 +9,7 @@ const configSchema = z.object({
   OPENRAIN_PARTNER_KEY: z.string().min(20).max(128).optional(),
   OPENRAIN_SECRET_KEY: z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters').optional(),
   SMTP_URL: z.string().optional(),
+  OPENRAIN_MAIL_FROM: z.string().min(3).max(320).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OPENRAIN_ALLOW_PRIVATE_CALLBACKS: z.enum(['0', '1', 'true', 'false']).default('0'),
   OPENRAIN_WEBHOOK_GIVE_UP_HOURS: z.coerce.number().positive().max(24 * 365).default(72),
@@ -44,6 +45,8 @@ export type Config = {
   /** Key that seals secrets we must be able to read back; generated into the data dir when unset. */
   secretKey?: string;
   smtpUrl?: string;
+  /** The From of every mail (docs/mail.md). */
+  mailFrom: string;
   logLevel: string;
   webhooks: WebhookConfig;
 };
@@ -64,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     partnerKey: e.OPENRAIN_PARTNER_KEY,
     secretKey: e.OPENRAIN_SECRET_KEY,
     smtpUrl: e.SMTP_URL,
+    mailFrom: e.OPENRAIN_MAIL_FROM ?? `no-reply@${new URL(e.OPENRAIN_PUBLIC_URL ?? `http://localhost:${e.PORT}`).hostname}`,
     logLevel: e.LOG_LEVEL,
     webhooks: {
       allowPrivateCallbacks: e.OPENRAIN_ALLOW_PRIVATE_CALLBACKS === '1' || e.OPENRAIN_ALLOW_PRIVATE_CALLBACKS === 'true',

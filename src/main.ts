@@ -9,6 +9,7 @@ import { buildServer } from './server.js';
 import { migrateToLatest } from './store/migrate.js';
 import { openStore } from './store/store.js';
 import { startDeliveryWorker, type DeliveryWorker } from './registration/webhooks/worker.js';
+import { startMailWorker, type MailWorker } from './mail/worker.js';
 
 export interface Running {
   app: FastifyInstance;
@@ -22,6 +23,7 @@ export interface Running {
 export async function start(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Running> {
   const store = openStore(config.databaseUrl);
   let webhooks: DeliveryWorker | undefined;
+  let mail: MailWorker | undefined;
   try {
     await migrateToLatest(store, allMigrations);
     const sealer = createSealer(loadSealingKey(config.secretKey, config.dataDir));
@@ -32,6 +34,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.l
     });
     const app = await buildServer(runtime);
     webhooks = await startDeliveryWorker(runtime);
+    mail = startMailWorker(store, log, { from: config.mailFrom, smtpUrl: config.smtpUrl, dataDir: config.dataDir, databaseUrl: config.databaseUrl });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -44,11 +47,13 @@ export async function start(config: Config, log: Logger = pino({ level: config.l
         (closing ??= (async () => {
           await app.close();
           await webhooks?.close();
+          await mail?.stop();
           await store.close();
         })()),
     };
   } catch (err) {
     await webhooks?.close();
+    await mail?.stop();
     await store.close();
     throw err;
   }
