@@ -5,12 +5,15 @@ import { createLogger } from './ops/logging.js';
 import { exitGracefullyOnSignals } from './ops/shutdown.js';
 import { migrateToLatest } from './store/migrate.js';
 import { openStore } from './store/store.js';
+import { flowsCommand } from './registration/flows/model/cli.js';
 
 const USAGE = `usage: openrain <command>
 
 commands:
   serve     migrate the database, then serve HTTP (PORT, HOST, DATABASE_URL, ...)
   migrate   apply pending database migrations and exit
+  flows import <file> --app <appId> [--name <flow>]
+            import a flow from a JSON file (a new flow, or a new version of it; docs/flows.md)
 
 configuration (environment): PORT, HOST, DATABASE_URL, OPENRAIN_DATA_DIR, OPENRAIN_PUBLIC_URL,
 OPENRAIN_PARTNER_KEY, OPENRAIN_SECRET_KEY, SMTP_URL, LOG_LEVEL, OPENRAIN_TRUST_PROXY`;
@@ -36,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
+  if (command === 'flows') return flowsCommand(argv.slice(1));
   console.error(USAGE);
   return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
 }

@@ -11,6 +11,7 @@ import { registerSettingsRoutes } from './registration/settings/routes.js';
 import { registerAccessRoutes } from './registration/access/routes.js';
 import { registerSchemaRoutes } from './registration/schema/routes.js';
 import { registerWebhookRoutes } from './registration/webhooks/routes.js';
+import { registerFlowRoutes } from './registration/flows/model/routes.js';
 import type { Runtime } from './runtime.js';
 import { registerSocialLoginRoutes } from './social/login-routes.js';
 import { registerSocialRoutes } from './social/routes.js';
@@ -38,6 +39,7 @@ export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
   registerClientRoutes(app, runtime);
   registerSettingsRoutes(app, runtime);
   registerAccessRoutes(app, runtime);
+  registerFlowRoutes(app, runtime);
   registerWebhookRoutes(app, runtime);
   registerWebRoutes(app, runtime);
   return app;

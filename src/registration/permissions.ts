@@ -111,6 +111,8 @@ export const ENDPOINT_RULES = {
   'oauth/unlink_account_native': SIGNED_IN,
   'oauth/update_profile_native': SIGNED_IN,
 
+  'config/flows': OWNER,
+
   'webhooks/add': OWNER,
   'webhooks/list': OWNER,
   'webhooks/find': OWNER,
