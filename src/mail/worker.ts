@@ -112,21 +112,31 @@ export function startMailWorker(store: Store, log: Logger, options: MailWorkerOp
         messageId: `<mail-${mail.id}.${mail.app_id}@${messageHost}>`,
         fileStem: `mail-${String(mail.id).padStart(10, '0')}-${mail.template}`,
       });
-      await finish(Number(mail.id), { status: 'sent', finished_at: Date.now(), variables: '{}', last_error: null });
-      log.info({ ...fields, via: transport.kind }, 'mail sent');
     } catch (err) {
-      const error = describe(err);
-      const permanent = err instanceof PermanentError || isPermanentSmtp(err);
-      if (permanent || attempts >= o.maxAttempts) {
-        await finish(Number(mail.id), { status: 'failed', finished_at: Date.now(), variables: '{}', last_error: error }).catch(() => {});
-        log.error({ ...fields, error }, 'mail given up');
-      } else {
-        const delay = retryDelay(attempts, o.retryBaseMs, o.retryMaxMs);
-        await finish(Number(mail.id), { status: 'pending', next_attempt_at: Date.now() + delay, last_error: error }).catch(() => {});
-        log.warn({ ...fields, error, retryInMs: delay }, 'mail not sent; will retry');
-        schedule(delay);
-      }
+      await failed(mail, attempts, fields, err);
+      return;
     }
+    log.info({ ...fields, via: transport.kind }, 'mail sent');
+    // Sent: a failure to record it must not count as a failed send (that would send it again now).
+    try {
+      await finish(Number(mail.id), { status: 'sent', finished_at: Date.now(), variables: '{}', last_error: null });
+    } catch (err) {
+      log.warn({ ...fields, error: describe(err) }, 'mail sent but not recorded; it goes out again when its lease expires');
+    }
+  }
+
+  async function failed(mail: Claimed, attempts: number, fields: Record<string, unknown>, err: unknown): Promise<void> {
+    const error = describe(err);
+    const permanent = err instanceof PermanentError || isPermanentSmtp(err);
+    if (permanent || attempts >= o.maxAttempts) {
+      await finish(Number(mail.id), { status: 'failed', finished_at: Date.now(), variables: '{}', last_error: error }).catch(() => {});
+      log.error({ ...fields, error }, 'mail given up');
+      return;
+    }
+    const delay = retryDelay(attempts, o.retryBaseMs, o.retryMaxMs);
+    await finish(Number(mail.id), { status: 'pending', next_attempt_at: Date.now() + delay, last_error: error }).catch(() => {});
+    log.warn({ ...fields, error, retryInMs: delay }, 'mail not sent; will retry');
+    schedule(delay);
   }
 
   async function cycle(): Promise<void> {
