@@ -206,6 +206,23 @@ describe.each(kinds)('mail queue and delivery [%s]', (kind) => {
     await until(async () => ((await row(id)).status === 'sent' ? true : undefined));
   });
 
+  it('forgets sent and given-up mail after the retention time, keeps the rest', async () => {
+    const old = Date.now() - 2 * 86_400_000;
+    const ids = await store.write(async (tx) => {
+      const out: number[] = [];
+      for (const status of ['sent', 'failed', 'pending']) {
+        const id = await enqueueMail(tx, { appId, to: `retention.${status}@example.com`, template: 'password_changed', variables: {} });
+        await tx.updateTable('mail_queue').set({ status, finished_at: status === 'pending' ? null : old, next_attempt_at: Date.now() + 86_400_000 }).where('id', '=', id).execute();
+        out.push(id);
+      }
+      return out;
+    });
+    worker({ retentionMs: 86_400_000 });
+    await until(async () => ((await store.db.selectFrom('mail_queue').select('id').where('id', 'in', ids).execute()).length === 1 ? true : undefined));
+    const left = await store.db.selectFrom('mail_queue').select(['id', 'status']).where('id', 'in', ids).execute();
+    expect(left.map((r) => r.status)).toEqual(['pending']);
+  });
+
   it('refuses to queue what it could not send: unknown template, bad variables, bad address', async () => {
     await expect(store.write((tx) => enqueueMail(tx, { appId, to: 'x@example.com', template: 'nope' as never, variables: {} as never }))).rejects.toThrow(/unknown mail template/);
     await expect(store.write((tx) => enqueueMail(tx, { appId, to: 'x@example.com', template: 'verify_email', variables: { url: 'javascript:alert(1)' } }))).rejects.toThrow();

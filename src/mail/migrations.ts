@@ -27,4 +27,11 @@ export const mailMigrations: DomainMigration[] = [
       await sql`create index mail_queue_leased on mail_queue (lease_expires) where status = 'sending'`.execute(db);
     },
   },
+  {
+    name: '0501_mail_queue_finished',
+    async up(db) {
+      // The retention sweep: sent and given-up mail, oldest first.
+      await sql`create index mail_queue_finished on mail_queue (finished_at) where status in ('sent', 'failed')`.execute(db);
+    },
+  },
 ];

@@ -30,6 +30,8 @@ export interface MailWorkerOptions {
   pollMs?: number;
   /** How long a claimed mail is this worker's before another may take it over. */
   leaseMs?: number;
+  /** Sent and given-up mails are deleted this long after they finished. */
+  retentionMs?: number;
   batchSize?: number;
   transport?: MailTransport;
 }
@@ -50,7 +52,8 @@ interface Claimed {
   attempts: number;
 }
 
-const DEFAULTS = { retryBaseMs: 5_000, retryMaxMs: 3_600_000, maxAttempts: 10, pollMs: 1_000, leaseMs: 120_000, batchSize: 10 };
+const DEFAULTS = { retryBaseMs: 5_000, retryMaxMs: 3_600_000, maxAttempts: 10, pollMs: 1_000, leaseMs: 120_000, batchSize: 10, retentionMs: 30 * 86_400_000 };
+const SWEEP_EVERY_MS = 3_600_000;
 
 export function retryDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
@@ -139,7 +142,22 @@ export function startMailWorker(store: Store, log: Logger, options: MailWorkerOp
     schedule(delay);
   }
 
+  let lastSweep = 0;
+
+  async function sweep(now: number): Promise<void> {
+    if (now - lastSweep < SWEEP_EVERY_MS) return;
+    lastSweep = now;
+    await store.write((tx) =>
+      tx
+        .deleteFrom('mail_queue')
+        .where('status', 'in', ['sent', 'failed'])
+        .where('finished_at', '<', now - o.retentionMs)
+        .execute(),
+    );
+  }
+
   async function cycle(): Promise<void> {
+    await sweep(Date.now()).catch((err) => log.warn({ error: describe(err) }, 'mail retention sweep failed'));
     do {
       again = false;
       let batch: Claimed[];
