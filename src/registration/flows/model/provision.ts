@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import type { Tx } from '../../../store/store.js';
-import { defaultSetting, putSetting } from '../../settings/settings.js';
 import { parseFlowDefinition, type FlowDefinition } from './definition.js';
 import { checkSchema, insertFlow } from './flow-store.js';
 
@@ -16,22 +15,15 @@ export function standardFlowDefinition(): FlowDefinition {
 }
 
 /**
- * Gives a new application the standard flow, and makes it the application's default flow
- * (default_flow_name / default_flow_version default settings, as Janrain provisions them) so
- * that oauth/*_native calls may leave flow and flow_version out. Uses only `tx`: it runs inside
- * app/create's transaction.
+ * Gives a new application the standard flow. Uses only `tx`: it runs inside app/create's
+ * transaction. The default_flow_name / default_flow_version settings stay unset, as every
+ * other setting of a new application: sites set them (settings/set_default) or send flow and
+ * flow_version.
  */
 export async function provisionStandardFlow(tx: Tx, appRowId: number): Promise<void> {
   const definition = standardFlowDefinition();
   await checkSchema(tx, appRowId, definition);
-  await addStandardFlow(tx, appRowId, definition);
-}
-
-async function addStandardFlow(tx: Tx, appRowId: number, definition: FlowDefinition): Promise<void> {
-  const version = await insertFlow(tx, appRowId, STANDARD_FLOW_NAME, definition, 'provisioned with the application');
-  if (version === undefined) return;
-  if ((await defaultSetting(tx, appRowId, 'default_flow_name')) === null) await putSetting(tx, appRowId, 'default', 'default_flow_name', STANDARD_FLOW_NAME);
-  if ((await defaultSetting(tx, appRowId, 'default_flow_version')) === null) await putSetting(tx, appRowId, 'default', 'default_flow_version', version);
+  await insertFlow(tx, appRowId, STANDARD_FLOW_NAME, definition, 'provisioned with the application');
 }
 
 /**
@@ -46,6 +38,6 @@ export async function provisionStandardFlowForExistingApps(db: Kysely<any>): Pro
   for (const app of apps) {
     // Migrations run inside kysely's migrator (a transaction where the dialect has one); the
     // query builders used here are the same on both.
-    await addStandardFlow(db as unknown as Tx, Number(app.id), definition);
+    await insertFlow(db as unknown as Tx, Number(app.id), STANDARD_FLOW_NAME, definition, 'provisioned by migration 0461');
   }
 }

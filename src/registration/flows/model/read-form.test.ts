@@ -285,13 +285,14 @@ describe('readForm', () => {
     expect(await born({ born: '1999-12-31' })).toBe('1999-12-31');
     expect(await born({ born: '{"dateselect_year":"1980","dateselect_month":"1","dateselect_day":"2"}' })).toBe('1980-01-02');
     expect(await born({ 'born[dateselect_year]': '', 'born[dateselect_month]': '', 'born[dateselect_day]': '' })).toBeNull();
-    for (const p of [
+    const impossible: Array<Record<string, string>> = [
       { 'born[dateselect_year]': '2001', 'born[dateselect_month]': '02', 'born[dateselect_day]': '29' },
       { 'born[dateselect_year]': '2001', 'born[dateselect_month]': '13', 'born[dateselect_day]': '1' },
       { 'born[dateselect_year]': '2001', 'born[dateselect_month]': '1' },
       { 'born[dateselect_year]': '20x1', 'born[dateselect_month]': '1', 'born[dateselect_day]': '1' },
       { born: '31/12/1999' },
-    ]) {
+    ];
+    for (const p of impossible) {
       expect(await invalidFields(flow, 'small', p)).toEqual({ born: ['Not a date.'] });
     }
   });
