@@ -28,8 +28,15 @@ export interface Selection {
 
 const ALL_RESERVED: ReservedName[] = ['id', 'uuid', 'created', 'lastUpdated'];
 
+const fullSelections = new WeakMap<readonly AttrDef[], Selection>();
+
 export function fullSelection(defs: readonly AttrDef[]): Selection {
-  return { reserved: ALL_RESERVED, defs: defs.filter((d) => !isReserved(d.name)) };
+  let selection = fullSelections.get(defs);
+  if (!selection) {
+    selection = { reserved: ALL_RESERVED, defs: defs.filter((d) => !isReserved(d.name)) };
+    fullSelections.set(defs, selection);
+  }
+  return selection;
 }
 
 /**
