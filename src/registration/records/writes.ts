@@ -68,22 +68,14 @@ async function writing<T>(runtime: Runtime, type: EntityType, argumentName: stri
   }
 }
 
-/** Prepared input of a create: the record's data (elements still without ids) and its created time. */
-export interface PreparedRecord {
-  data: JsonObject;
-  created?: number;
-}
-
 /**
- * Reads and checks a new record's attributes up to everything that needs the database: type
- * checks, merge into the sparse stored form, the type's rules, constraints. Passwords are
- * queued in `read.passwords` for hashing.
+ * Reads a new record's attributes into the sparse stored form (type checks, 223/320/341/342…);
+ * plaintext passwords are queued in `read.passwords` for hashing, after which finishNewRecord
+ * applies the rules and checks the constraints.
  */
 export function prepareNewRecord(type: EntityType, attributes: unknown, read: ReadContext): JsonObject {
   const patch = readFields(type.attrDefs, attributes, '', read, 'record');
-  const merge = newMergeContext(read.argumentName);
-  const merged = mergeFields(type.attrDefs, undefined, patch, 'replace', '', merge);
-  return merged;
+  return mergeFields(type.attrDefs, undefined, patch, 'replace', '', newMergeContext(read.argumentName));
 }
 
 /** After passwords are hashed: rules and constraints over a new record's whole data. */
