@@ -47,8 +47,8 @@ export function bulkForm(app: CreatedApp, prefix: string, start: number, count: 
 
 /**
  * Creates `total` users through entity.bulkCreate in batches, two requests in flight so that
- * the server never waits for the next body. About 40 s for 1,000,000 on SQLite (see the
- * module that calls it for its own figure).
+ * the server never waits for the next body. 1,000,000 take 1.5 to 4 minutes on the pinned
+ * server core, depending on how busy the machine is (each 1,000,000-record benchmark pays it).
  */
 export async function loadUsers(server: ServerUnderTest, app: CreatedApp, total: number, prefix = 'user', batch = 5000): Promise<void> {
   let next = 0;

@@ -1,7 +1,7 @@
 import { onBothDatabases } from '../benchmark.js';
 import { loadUsers, MILLION, ownerParams, userEmail } from '../user-records.js';
 
-// entity.find by email among 1,000,000 users: owner-client authentication, the entity type, one
+// entity.find by email among 1,000,000 users (setup: loading them, see user-records.ts): owner-client authentication, the entity type, one
 // lookup through the per-type unique index on lower(email), one record presented.
 export default onBothDatabases({
   name: 'entity_find_email',
