@@ -72,18 +72,20 @@ export async function listFlowVersions(db: Reader, appId: number, name: string):
   return rows.map((r) => ({ version: r.version, note: r.note, createdAt: r.created_at }));
 }
 
-// Versions never change, so their parsed definitions are kept by row id (ids are never reused).
-const definitions = new Map<number, FlowDefinition>();
+// Versions never change, so their parsed definitions are kept. The key holds the version's
+// random uuid besides its row id: one process may serve several databases (the tests do).
+const definitions = new Map<string, FlowDefinition>();
 const DEFINITION_CACHE_LIMIT = 500;
 
 /** The definition a version holds (deeply frozen: callers share it). */
-export async function loadDefinition(db: Reader, appId: number, rowId: number): Promise<FlowDefinition> {
-  const hit = definitions.get(rowId);
+export async function loadDefinition(db: Reader, appId: number, row: Pick<FlowVersionRow, 'rowId' | 'version'>): Promise<FlowDefinition> {
+  const key = `${appId}:${row.rowId}:${row.version}`;
+  const hit = definitions.get(key);
   if (hit) return hit;
-  const row = await db.selectFrom('flow_versions').select(['definition']).where('app_id', '=', appId).where('id', '=', rowId).executeTakeFirstOrThrow();
-  const definition = deepFreeze(JSON.parse(row.definition) as FlowDefinition);
-  if (definitions.size >= DEFINITION_CACHE_LIMIT) definitions.delete(definitions.keys().next().value as number);
-  definitions.set(rowId, definition);
+  const stored = await db.selectFrom('flow_versions').select(['definition']).where('app_id', '=', appId).where('id', '=', row.rowId).executeTakeFirstOrThrow();
+  const definition = deepFreeze(JSON.parse(stored.definition) as FlowDefinition);
+  if (definitions.size >= DEFINITION_CACHE_LIMIT) definitions.delete(definitions.keys().next().value as string);
+  definitions.set(key, definition);
   return definition;
 }
 
@@ -131,7 +133,7 @@ export async function changeFlow(
     let current: FlowDefinition | undefined;
     if (flow.head_version !== null) {
       const head = await findFlowVersion(tx, appId, name, flow.head_version);
-      if (head) current = await loadDefinition(tx, appId, head.rowId);
+      if (head) current = await loadDefinition(tx, appId, head);
     }
     const next = change(current === undefined ? undefined : (structuredClone(current) as FlowDefinition));
     checkDefinition(next);

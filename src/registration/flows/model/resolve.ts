@@ -45,7 +45,7 @@ export async function resolveFlow(db: Db | Tx, app: { id: number }, client: { cl
   const locale = given(params, 'locale');
   const row = isHead(version) ? undefined : await findFlowVersion(db, app.id, name, version);
   if (!row) throw flowNotFound(name, version, locale ?? '');
-  const definition = await loadDefinition(db, app.id, row.rowId);
+  const definition = await loadDefinition(db, app.id, row);
   const flow = makeFlow(app.id, row.name, row.version, definition, locale);
   if (locale && !flow.localeOf(locale)) throw flowNotFound(name, version, locale);
   return flow;

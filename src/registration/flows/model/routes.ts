@@ -114,7 +114,7 @@ export function registerFlowRoutes(app: FastifyInstance, runtime: Runtime): void
     const wanted = call.path.version ?? call.query.get('version') ?? 'HEAD';
     const row = await findFlowVersion(store.db, call.app.id, call.path.flow, wanted);
     if (!row) throw new FlowNotFound(isHead(wanted) ? `flow ${call.path.flow}` : `version ${wanted} of flow ${call.path.flow}`);
-    return { name: row.name, version: row.version, head: row.head, definition: await loadDefinition(store.db, call.app.id, row.rowId) };
+    return { name: row.name, version: row.version, head: row.head, definition: await loadDefinition(store.db, call.app.id, row) };
   }
 
   async function change(call: ConfigCall, note: string, edit: (def: FlowDefinition) => FlowDefinition, mode: CreateMode = 'existing') {
@@ -366,7 +366,7 @@ function registerWidgetData(app: FastifyInstance, runtime: Runtime): void {
         const application = await findAppByAppId(runtime.store.db, appId);
         const row = application && (await findFlowVersion(runtime.store.db, application.id, flow, version));
         if (!application || !row) return notFound(locale);
-        const definition = await loadDefinition(runtime.store.db, application.id, row.rowId);
+        const definition = await loadDefinition(runtime.store.db, application.id, row);
         const spelled = definition.locales.find((l) => l.toLowerCase() === locale.toLowerCase());
         if (!spelled) return notFound(locale);
         const etag = `"${row.version}.${spelled}"`;
@@ -376,7 +376,7 @@ function registerWidgetData(app: FastifyInstance, runtime: Runtime): void {
           .header('access-control-allow-origin', '*')
           .header('content-type', 'application/json; charset=utf-8');
         if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-        return reply.code(200).send(widgetJson(row.rowId, row.name, row.version, definition, spelled));
+        return reply.code(200).send(widgetJson(row.name, row.version, definition, spelled));
       } catch (err) {
         request.log.error({ err }, 'unexpected error while serving the request');
         return reply.code(500).header('cache-control', 'no-store').send(JSON.stringify({ stat: 'error', code: 500, error: 'unexpected_error', error_description: 'unexpected error; quote the request_id when reporting it', request_id: request.id }));

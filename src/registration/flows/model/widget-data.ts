@@ -35,12 +35,12 @@ export function widgetDocument(name: string, version: string, def: FlowDefinitio
   };
 }
 
-// Versions never change: the rendered text of (version row, locale) is kept.
+// Versions never change: the rendered text of (version, locale) is kept; versions are random uuids.
 const rendered = new Map<string, string>();
 const RENDER_CACHE_LIMIT = 200;
 
-export function widgetJson(rowId: number, name: string, version: string, def: FlowDefinition, locale: string): string {
-  const key = `${rowId}\u0000${locale}`;
+export function widgetJson(name: string, version: string, def: FlowDefinition, locale: string): string {
+  const key = `${name}\u0000${version}\u0000${locale}`;
   let text = rendered.get(key);
   if (text === undefined) {
     text = JSON.stringify(widgetDocument(name, version, def, locale));
