@@ -97,6 +97,9 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Largest definition stored (as JSON text); every version keeps a whole copy. */
+export const MAX_DEFINITION_LENGTH = 4 * 1024 * 1024;
+
 export type CreateMode = 'existing' | 'new' | 'either';
 
 export interface SavedVersion {
@@ -138,8 +141,10 @@ export async function changeFlow(
     const next = change(current === undefined ? undefined : (structuredClone(current) as FlowDefinition));
     checkDefinition(next);
     await checkSchema(tx, appId, next);
+    const text = JSON.stringify(next);
+    if (text.length > MAX_DEFINITION_LENGTH) throw new FlowDefinitionError([`the flow would take ${text.length} characters as JSON; at most ${MAX_DEFINITION_LENGTH}`]);
     const version = randomUUID();
-    await tx.insertInto('flow_versions').values({ app_id: appId, flow_id: flow.id, version, definition: JSON.stringify(next), note: note.slice(0, 500), created_at: now }).execute();
+    await tx.insertInto('flow_versions').values({ app_id: appId, flow_id: flow.id, version, definition: text, note: note.slice(0, 500), created_at: now }).execute();
     await tx.updateTable('flows').set({ head_version: version, updated_at: now }).where('app_id', '=', appId).where('id', '=', flow.id).execute();
     return { name, version, definition: next };
   });

@@ -131,6 +131,19 @@ describeEachDatabase('flows: management API, widget_data, resolveFlow, import', 
     expect(held.json.errors).toContain('fields.newPasswordConfirm.validation[1].value: the name of another field of the flow');
   });
 
+  it('concurrent changes of one flow all land, one version each', async () => {
+    const before = (await as('GET', '/flows/standard/versions')).json.length;
+    const names = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'];
+    const answers = await Promise.all(names.map((name) => as('POST', '/flows/standard/fields', { name, type: 'text', schemaAttribute: 'aboutMe' })));
+    expect(answers.map((a) => a.status)).toEqual(names.map(() => 201));
+    expect(new Set(answers.map((a) => a.headers.get('x-flow-version'))).size).toBe(names.length);
+    const fields = (await as('GET', '/flows/standard/fields')).json.map((f: { name: string }) => f.name);
+    expect(fields).toEqual(expect.arrayContaining(names));
+    expect((await as('GET', '/flows/standard/versions')).json.length).toBe(before + names.length);
+    await Promise.all(names.map((name) => as('DELETE', `/flows/standard/fields/${name}`)));
+    expect((await as('GET', '/flows/standard/fields')).json.map((f: { name: string }) => f.name)).not.toContain('c1');
+  });
+
   it('forms: read with required flags, add, change, remove; unknown fields refused', async () => {
     const form = await as('GET', '/flows/standard/forms/signInForm');
     expect(form.json).toEqual({
