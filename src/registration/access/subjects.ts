@@ -40,5 +40,5 @@ function selectorOf(params: Params, type: EntityType, runtime: Runtime): Selecto
   if (given[0] === 'id') return { id: params.parse(idParam).id };
   if (given[0] === 'uuid') return { uuid: params.parse(uuidParam).uuid };
   const { key_attribute, key_value } = params.parse(keyParams);
-  return { where: keyCondition(runtime.store.dialect, type, key_attribute, key_value) };
+  return keyCondition(runtime.store.dialect, type, key_attribute, key_value);
 }
