@@ -23,6 +23,12 @@ export function groupCommitWriter(db: Db): <T>(fn: (tx: Tx) => Promise<T>) => Pr
     while (queue.length > 0) {
       const batch = queue;
       queue = [];
+      if (batch.length === 1) {
+        // Alone in its commit: its own transaction, without the cost of a savepoint.
+        const [job] = batch;
+        await db.transaction().execute(job.fn).then(job.resolve, job.reject);
+        continue;
+      }
       const outcomes: Array<{ ok: boolean; value: unknown }> = [];
       try {
         await db.transaction().execute(async (tx) => {
