@@ -5,6 +5,7 @@ import { createSender } from './deliver.js';
 import { startReceiver, type Receiver } from './test-receiver.js';
 import { retryDelay } from './worker.js';
 import type { AttrDef } from '../schema/attr-def.js';
+import type { JsonObject } from '../records/json.js';
 
 describe('isPrivateAddress', () => {
   it.each(['127.0.0.1', '10.0.0.5', '172.31.255.255', '192.168.0.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1%eth0', 'fd12:3456::1', 'fc00::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', '64:ff9b::a00:1', '2002:c0a8:101::1', 'ff02::1', 'not an address'])(
@@ -23,8 +24,8 @@ describe('changedPaths and watches', () => {
   ];
 
   it('lists the leaf paths that changed, plural elements matched by id', () => {
-    const before = { email: 'a@x', extra: { k: [1] }, primaryAddress: { city: 'Oslo', zip: '0150' }, profiles: [{ id: 1, domain: 'x.com', url: 'u' }, { id: 2, domain: 'y.com' }] };
-    const after = { email: 'a@x', extra: { k: [1] }, primaryAddress: { city: 'Bergen', zip: '0150' }, profiles: [{ id: 2, domain: 'y.com' }, { id: 1, domain: 'x.com', url: 'v' }] };
+    const before: JsonObject = { email: 'a@x', extra: { k: [1] }, primaryAddress: { city: 'Oslo', zip: '0150' }, profiles: [{ id: 1, domain: 'x.com', url: 'u' }, { id: 2, domain: 'y.com' }] };
+    const after: JsonObject = { email: 'a@x', extra: { k: [1] }, primaryAddress: { city: 'Bergen', zip: '0150' }, profiles: [{ id: 2, domain: 'y.com' }, { id: 1, domain: 'x.com', url: 'v' }] };
     expect(changedPaths(defs, before, after)).toEqual(['primaryAddress.city', 'profiles.url']);
     expect(changedPaths(defs, before, { ...before, extra: { k: [2] } })).toEqual(['extra']);
     expect(changedPaths(defs, before, { ...before, profiles: [{ id: 2, domain: 'y.com' }] })).toEqual(['profiles.domain', 'profiles.url']);

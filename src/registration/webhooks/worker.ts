@@ -52,6 +52,45 @@ interface Claimed {
   attempts: number;
 }
 
+interface Delivered {
+  row: Claimed;
+  outcome: Outcome;
+  attemptedAt: number;
+}
+
+/** How long a run collects delivered events before recording them in one transaction. */
+const RECORD_DELAY_MS = 20;
+
+/** Delivered events waiting to be recorded together; writes happen in order, one at a time. */
+class SuccessBatch {
+  private items: Delivered[] = [];
+  private timer?: NodeJS.Timeout;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly write: (items: Delivered[]) => Promise<void>,
+    private readonly delayMs: number,
+  ) {}
+
+  add(item: Delivered): void {
+    this.items.push(item);
+    this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
+  }
+
+  /** Writes what is waiting; settles when everything added so far is written (or rejects with the first failure). */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.items.splice(0);
+    if (batch.length > 0) {
+      this.writing = this.writing.then(() => this.write(batch));
+      // Observed by the run's next flush; a timer's flush has no one waiting on it.
+      this.writing.catch(() => {});
+    }
+    return this.writing;
+  }
+}
+
 interface Run {
   appId: number;
   subscriptionId: number;
@@ -257,9 +296,7 @@ export class DeliveryWorker {
   private async deliverRun(run: Run): Promise<void> {
     const key = await signingKeyOf(this.runtime, run.appId);
     const issuer: Issuer = { issuer: `${this.issuerBase.url}/webhooks/${run.captureAppId}`, captureDomain: this.issuerBase.domain, captureApplicationId: run.captureAppId };
-    for (let i = 0; i < run.events.length; i++) {
-      if (this.stopping) return;
-      const row = run.events[i];
+    const sign = (row: Claimed) => {
       const event: RecordEvent = {
         jti: row.jti,
         changeId: row.change_id,
@@ -270,13 +307,61 @@ export class DeliveryWorker {
         clientId: row.client_id,
         occurredAt: row.occurred_at,
       };
-      const token = await signEvent(key, eventClaims(event, issuer, run.callback));
-      const attemptedAt = Date.now();
-      const outcome = await this.sender.post(run.callback, token, this.stop.signal);
-      if (outcome.aborted) return;
-      const retried = await this.settle(run, row, outcome, attemptedAt, run.events.slice(i + 1));
-      if (retried) return;
+      const token = signEvent(key, eventClaims(event, issuer, run.callback));
+      token.catch(() => {});
+      return token;
+    };
+    // Successes are recorded in batches while the next events go out (see recordDelivered).
+    const successes = new SuccessBatch((items) => this.recordDelivered(run.appId, items), RECORD_DELAY_MS);
+    try {
+      // The next token is signed while the current one is on its way.
+      let next = run.events.length > 0 ? sign(run.events[0]) : undefined;
+      for (let i = 0; i < run.events.length; i++) {
+        if (this.stopping) return;
+        const row = run.events[i];
+        const token = await next!;
+        next = i + 1 < run.events.length ? sign(run.events[i + 1]) : undefined;
+        const attemptedAt = Date.now();
+        const outcome = await this.sender.post(run.callback, token, this.stop.signal);
+        if (outcome.aborted) return;
+        if (outcome.ok) {
+          successes.add({ row, outcome, attemptedAt });
+          continue;
+        }
+        await successes.flush();
+        if (await this.settle(run, row, outcome, attemptedAt, run.events.slice(i + 1))) return;
+      }
+    } finally {
+      await successes.flush();
     }
+  }
+
+  /**
+   * Records delivered events and their attempts, many per transaction: a run does not wait for
+   * one event's commit before sending the next. Events whose record did not commit before a
+   * crash are delivered again once their claim lapses (delivery is at least once; jti is stable).
+   */
+  private async recordDelivered(appId: number, items: Delivered[]): Promise<void> {
+    const now = Date.now();
+    await this.runtime.store.write(async (tx) => {
+      const codes = new Map<number, Delivered[]>();
+      for (const item of items) codes.set(item.outcome.statusCode ?? 200, [...(codes.get(item.outcome.statusCode ?? 200) ?? []), item]);
+      const updated = new Set<number>();
+      for (const [code, group] of codes) {
+        const rows = await tx
+          .updateTable('webhook_events')
+          .set({ status: 'delivered', attempts: sql<number>`attempts + 1`, lease_owner: null, lease_expires: null, last_status_code: code, last_error: null, finished_at: now })
+          .where('id', 'in', group.map((g) => g.row.id))
+          .where('lease_owner', '=', this.owner)
+          .returning('id')
+          .execute();
+        for (const r of rows) updated.add(Number(r.id));
+      }
+      const attempts = items
+        .filter((i) => updated.has(i.row.id))
+        .map((i) => ({ app_id: appId, event_id: i.row.id, attempted_at: i.attemptedAt, duration_ms: i.outcome.durationMs, status_code: i.outcome.statusCode ?? null, error: null }));
+      if (attempts.length > 0) await tx.insertInto('webhook_attempts').values(attempts).execute();
+    });
   }
 
   /** Writes an attempt and its consequence; answers whether the run must stop (a retry was scheduled). */
