@@ -59,7 +59,7 @@ export function indexSpecs(type: Pick<EntityType, 'id' | 'attrDefs' | 'propertie
 }
 
 function indexName(typeId: number, spec: Omit<IndexSpec, 'name'>, dialect: Dialect): string {
-  const definition = `v2 ${spec.unique ? 'unique' : 'plain'} ${spec.attributes.map((a) => JSON.stringify([a.path, a.type, a.caseSensitive])).join(' ')} ${dialect}`;
+  const definition = `${dialect === 'postgres' ? 'v3' : 'v2'} ${spec.unique ? 'unique' : 'plain'} ${spec.attributes.map((a) => JSON.stringify([a.path, a.type, a.caseSensitive])).join(' ')} ${dialect}`;
   const hash = digest(definition).slice(0, 10);
   const head = `${PREFIX}${typeId}_${spec.unique ? 'u' : 'q'}_`;
   const slug = spec.attributes
@@ -71,14 +71,16 @@ function indexName(typeId: number, spec: Omit<IndexSpec, 'name'>, dialect: Diale
 }
 
 /**
- * The type id leads every index: SQLite's planner prefers an index with an equality column over
- * one whose partial predicate alone matches, and would otherwise pick (type_id, id) and sort.
+ * On SQLite the type id leads every index: its planner prefers an index with an equality column
+ * over one whose partial predicate alone matches, and would otherwise pick (type_id, id) and sort.
+ * On PostgreSQL it must not: the planner then drops `type_id = N` as implied by the predicate and
+ * reads the whole index (or the table) instead of seeking on the attribute.
  * Plain indexes end with id on PostgreSQL so that sort_on's `…, id asc` order is the index order
  * (SQLite indexes end with the rowid, which is id, anyway).
  */
 function createStatement(spec: IndexSpec, typeId: number, dialect: Dialect): RawBuilder<unknown> {
   const columns = sql.join([
-    sql.ref('type_id'),
+    ...(dialect === 'sqlite' ? [sql.ref('type_id')] : []),
     ...spec.attributes.map((a) => attributeIndexColumnSql(dialect, a)),
     ...(!spec.unique && dialect === 'postgres' ? [sql.ref('id')] : []),
   ]);
