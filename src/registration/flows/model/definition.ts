@@ -150,9 +150,6 @@ const definitionInput = z
   })
   .strict();
 
-export type FieldInput = z.input<typeof fieldInput>;
-export type FormInput = z.input<typeof formInput>;
-
 /** A definition that breaks the rules; `problems` name each place (`fields.firstName.validation[0]`). */
 export class FlowDefinitionError extends Error {
   constructor(readonly problems: string[]) {
