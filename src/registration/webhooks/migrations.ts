@@ -53,7 +53,7 @@ export const webhookMigrations: DomainMigration[] = [
       // ones never walks its delivered history.
       await sql`create index webhook_events_open on webhook_events (subscription_id, id) where status in ('pending', 'delivering')`.execute(db);
       await sql`create index webhook_events_due on webhook_events (next_attempt_at) where status = 'pending'`.execute(db);
-      await sql`create index webhook_events_leased on webhook_events (lease_expires) where status = 'delivering'`.execute(db);
+      await sql`create index webhook_events_in_flight on webhook_events (subscription_id, lease_expires) where status = 'delivering'`.execute(db);
       await sql`create index webhook_events_finished on webhook_events (finished_at) where status in ('delivered', 'dead')`.execute(db);
 
       await withSerialId(db.schema.createTable('webhook_attempts'), dialect)

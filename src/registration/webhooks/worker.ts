@@ -236,15 +236,15 @@ export class DeliveryWorker {
     const { store } = this.runtime;
     const now = Date.now();
     // A cheap read first, so that an idle worker does not open write transactions.
-    const due = await sql<{ id: number }>`select e.id from webhook_events e where ${this.headCondition(now)} limit 1`.execute(store.db);
+    const due = await sql<{ id: number }>`${this.heads()} select e.id from heads h join webhook_events e on e.id = h.id where ${this.headCondition(now)} limit 1`.execute(store.db);
     if (due.rows.length === 0) return [];
     const expires = now + this.settings.leaseMs;
     const lock = store.dialect === 'postgres' ? sql.raw(' for update of e skip locked') : sql.raw('');
     return store.write(async (tx) => {
       const heads = await sql<{ id: number; subscription_id: number }>`
-        with heads as (select e.id from webhook_events e where ${this.headCondition(now)} order by e.id limit ${free}${lock})
+        ${this.heads()}, chosen as (select e.id from heads h join webhook_events e on e.id = h.id where ${this.headCondition(now)} order by e.id limit ${free}${lock})
         update webhook_events set status = 'delivering', lease_owner = ${this.owner}, lease_expires = ${expires}
-        where id in (select id from heads)
+        where id in (select id from chosen)
         returning id, subscription_id`.execute(tx);
       if (heads.rows.length === 0) return [];
       const subscriptionIds = heads.rows.map((h) => Number(h.subscription_id));
@@ -262,15 +262,18 @@ export class DeliveryWorker {
     });
   }
 
+  /** The earliest open event of each subscription (one pass over the open events' index). */
+  private heads() {
+    return sql`with heads as (select min(id) as id from webhook_events where status in ${OPEN} group by subscription_id)`;
+  }
+
   /**
-   * An event that may start a run: open, due (or its claim lapsed), the earliest open event of
-   * its subscription with nothing of that subscription in flight, and the subscription enabled.
+   * Whether a subscription's earliest open event `e` may start a run: due (or its claim
+   * lapsed), nothing else of the subscription in flight, the subscription enabled.
    */
   private headCondition(now: number) {
-    return sql`e.status in ${OPEN}
-      and ((e.status = 'pending' and e.next_attempt_at <= ${now}) or (e.status = 'delivering' and e.lease_expires <= ${now}))
-      and not exists (select 1 from webhook_events p where p.subscription_id = e.subscription_id and p.status in ${OPEN} and p.id <> e.id
-        and (p.id < e.id or (p.status = 'delivering' and p.lease_expires > ${now})))
+    return sql`((e.status = 'pending' and e.next_attempt_at <= ${now}) or (e.status = 'delivering' and e.lease_expires <= ${now}))
+      and not exists (select 1 from webhook_events p where p.subscription_id = e.subscription_id and p.status = 'delivering' and p.lease_expires > ${now} and p.id <> e.id)
       and exists (select 1 from webhook_subscriptions s where s.id = e.subscription_id and s.enabled = 1)`;
   }
 
