@@ -11,6 +11,7 @@ import { webhookMigrations } from './registration/webhooks/migrations.js';
 import { mailMigrations } from './mail/migrations.js';
 import { safetyMigrations } from './registration/flows/safety/migrations.js';
 import { flowMigrations } from './registration/flows/model/migrations.js';
+import { nativeMigrations } from './registration/flows/native/migrations.js';
 
 /** Every domain's migrations; names carry a global sequence number so the order is explicit. */
-export const allMigrations: DomainMigration[] = [...partnerMigrations, ...clientMigrations, ...socialMigrations, ...schemaMigrations, ...recordMigrations, ...providerMigrations, ...settingsMigrations, ...accessMigrations, ...webhookMigrations, ...mailMigrations, ...safetyMigrations, ...flowMigrations].sort((a, b) => a.name.localeCompare(b.name));
+export const allMigrations: DomainMigration[] = [...partnerMigrations, ...clientMigrations, ...socialMigrations, ...schemaMigrations, ...recordMigrations, ...providerMigrations, ...settingsMigrations, ...accessMigrations, ...webhookMigrations, ...mailMigrations, ...safetyMigrations, ...flowMigrations, ...nativeMigrations].sort((a, b) => a.name.localeCompare(b.name));

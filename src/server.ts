@@ -12,6 +12,7 @@ import { registerAccessRoutes } from './registration/access/routes.js';
 import { registerSchemaRoutes } from './registration/schema/routes.js';
 import { registerWebhookRoutes } from './registration/webhooks/routes.js';
 import { registerFlowRoutes } from './registration/flows/model/routes.js';
+import { registerNativeRoutes } from './registration/flows/native/routes.js';
 import type { Runtime } from './runtime.js';
 import { registerSocialLoginRoutes } from './social/login-routes.js';
 import { registerSocialRoutes } from './social/routes.js';
@@ -40,6 +41,7 @@ export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
   registerSettingsRoutes(app, runtime);
   registerAccessRoutes(app, runtime);
   registerFlowRoutes(app, runtime);
+  registerNativeRoutes(app, runtime);
   registerWebhookRoutes(app, runtime);
   registerWebRoutes(app, runtime);
   return app;

@@ -10,6 +10,7 @@ import type { WebhookTables } from '../registration/webhooks/tables.js';
 import type { MailTables } from '../mail/tables.js';
 import type { SafetyTables } from '../registration/flows/safety/tables.js';
 import type { FlowTables } from '../registration/flows/model/tables.js';
+import type { NativeTables } from '../registration/flows/native/tables.js';
 
 /** Every table, as kysely sees it; each domain declares and migrates its own. */
-export interface Database extends PartnerTables, SocialTables, ClientTables, SchemaTables, RecordTables, ProviderTables, SettingsTables, AccessTables, WebhookTables, MailTables, SafetyTables, FlowTables {}
+export interface Database extends PartnerTables, SocialTables, ClientTables, SchemaTables, RecordTables, ProviderTables, SettingsTables, AccessTables, WebhookTables, MailTables, SafetyTables, FlowTables, NativeTables {}

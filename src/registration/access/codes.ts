@@ -1,7 +1,7 @@
 import { digest } from '../../crypto/secrets.js';
 import { RegistrationError } from '../../http/errors.js';
 import type { Runtime } from '../../runtime.js';
-import type { Tx } from '../../store/store.js';
+import type { Db, Tx } from '../../store/store.js';
 import { newSecretToken, subjectColumns, subjectOfRow, type TokenSubject } from './grants.js';
 import { issueTokens, lifetimeOf, revokeFamily, rowLifetimeSetting, type IssuedTokens } from './tokens.js';
 
@@ -95,6 +95,23 @@ export async function exchangeAuthorizationCode(runtime: Runtime, app: { id: num
   });
   if ('fail' in outcome) throw outcome.fail;
   return outcome.ok;
+}
+
+/**
+ * The transaction_state of the authorization code whose exchange began a token family (the
+ * family's grant), or undefined when the family did not come from a code. Lets a call trust a
+ * token only for what its code was issued for (update_profile_native: password recovery).
+ */
+export async function codeStateOfFamily(db: Db | Tx, appId: number, entityId: number, family: string): Promise<{ transactionState: unknown } | undefined> {
+  const row = await db
+    .selectFrom('authorization_codes')
+    .select('transaction_state')
+    .where('app_id', '=', appId)
+    .where('entity_id', '=', entityId)
+    .where('family', '=', family)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return { transactionState: row.transaction_state === null ? undefined : (JSON.parse(row.transaction_state) as unknown) };
 }
 
 export interface NewVerificationCode {

@@ -1,0 +1,65 @@
+import { RegistrationError } from '../../../http/errors.js';
+import type { Runtime } from '../../../runtime.js';
+import { compileFilter, type Condition } from '../../records/filter/index.js';
+import { isObject, type Json, type JsonObject } from '../../records/json.js';
+import type { RecordRow } from '../../records/present.js';
+import { keyCondition } from '../../records/reads.js';
+import { findRecord } from '../../records/record-store.js';
+import type { EntityType } from '../../schema/entity-types.js';
+import type { UniqueCheck } from '../model/index.js';
+import type { NativeCall } from './context.js';
+
+/** The records the sign-in calls look up: by a sign-in name, and by a linked social identity. */
+
+/** Where social identities are kept in a record (Janrain's standard schema). */
+export const PROFILES = 'profiles';
+export const IDENTIFIER = 'identifier';
+
+/** The record whose `attribute` (email, a username) equals `value`; the lowest id when several do. */
+export async function recordByKey(runtime: Runtime, type: EntityType, attribute: string, value: string): Promise<RecordRow | undefined> {
+  if (!type.resolve(attribute)) return undefined;
+  return findRecord(runtime.store.db, type, keyCondition(runtime.store.dialect, type, attribute, JSON.stringify(value)));
+}
+
+/** Whether the type keeps linked identities (`profiles.identifier`). */
+export function keepsIdentities(type: EntityType): boolean {
+  const info = type.resolve(`${PROFILES}.${IDENTIFIER}`);
+  return info !== undefined && info.plural !== undefined;
+}
+
+/** The record an identity (`profiles.identifier`, unique across the type) is linked to. */
+export async function recordByIdentifier(runtime: Runtime, type: EntityType, identifier: string): Promise<RecordRow | undefined> {
+  if (!keepsIdentities(type)) return undefined;
+  const condition: Condition = { kind: 'compare', attribute: `${PROFILES}.${IDENTIFIER}`, operator: '=', value: { type: 'string', value: identifier }, position: 1, valuePosition: 1 };
+  const where = compileFilter(condition, { dialect: runtime.store.dialect, resolve: type.resolve });
+  return findRecord(runtime.store.db, type, { where, single: false });
+}
+
+/** The value at a dotted path of a record's data. */
+export function valueAtPath(data: JsonObject, path: string): Json | undefined {
+  let here: Json | undefined = data;
+  for (const step of path.split('.')) {
+    if (!isObject(here)) return undefined;
+    here = here[step];
+  }
+  return here;
+}
+
+/** The record's linked identities (elements of `profiles`). */
+export function linkedProfiles(record: RecordRow): JsonObject[] {
+  const list = record.data[PROFILES];
+  return Array.isArray(list) ? list.filter(isObject) : [];
+}
+
+/** 361: the social identity is another record's (`profiles.identifier` is unique across the type). */
+export function alreadyLinked(argumentName: string): RegistrationError {
+  return new RegistrationError(361, 'this social identity is already linked to another account', { argumentName, extra: { attribute_name: `${PROFILES}.${IDENTIFIER}` } });
+}
+
+/** readForm's `unique` rule: the value is free when no record has it (but `self`, on a profile update). */
+export function uniqueInStore(nc: NativeCall, self?: number): UniqueCheck {
+  return async ({ attribute, value }) => {
+    const holder = await recordByKey(nc.runtime, nc.type, attribute, value);
+    return !holder || holder.id === self;
+  };
+}
