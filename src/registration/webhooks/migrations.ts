@@ -49,10 +49,9 @@ export const webhookMigrations: DomainMigration[] = [
         .execute();
       // History pages of one subscription.
       await db.schema.createIndex('webhook_events_subscription').on('webhook_events').columns(['subscription_id', 'id']).execute();
-      // The open events only, so that finding a subscription's earliest open event and the due
-      // ones never walks its delivered history.
+      // The open events only, so that finding each subscription's earliest open event never walks
+      // the delivered history.
       await sql`create index webhook_events_open on webhook_events (subscription_id, id) where status in ('pending', 'delivering')`.execute(db);
-      await sql`create index webhook_events_due on webhook_events (next_attempt_at) where status = 'pending'`.execute(db);
       await sql`create index webhook_events_in_flight on webhook_events (subscription_id, lease_expires) where status = 'delivering'`.execute(db);
       await sql`create index webhook_events_finished on webhook_events (finished_at) where status in ('delivered', 'dead')`.execute(db);
 

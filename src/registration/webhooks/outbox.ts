@@ -119,9 +119,15 @@ export async function recordOutboxEvents(tx: Tx, change: RecordChange): Promise<
     }
   }
   for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-    await tx.insertInto('webhook_events').values(rows.slice(start, start + ROWS_PER_INSERT)).execute();
+    const insert = tx.insertInto('webhook_events').values(rows.slice(start, start + ROWS_PER_INSERT));
+    if (change.dialect === 'postgres' && start === 0) {
+      // Every process listening on PostgreSQL hears of the events when (and only if) this
+      // transaction commits; sent with the insert, so that it costs no round trip of its own.
+      await tx
+        .with('added', () => insert.returning('id'))
+        .selectNoFrom(sql<string>`pg_notify(${EVENTS_CHANNEL}, '')`.as('notified'))
+        .execute();
+    } else await insert.execute();
   }
-  // Other processes sharing PostgreSQL hear of the events when (and only if) this transaction commits.
-  if (change.dialect === 'postgres') await sql`select pg_notify(${EVENTS_CHANNEL}, '')`.execute(tx);
-  else wakeLocalWorkers();
+  if (change.dialect === 'sqlite') wakeLocalWorkers();
 }
