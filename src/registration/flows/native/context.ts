@@ -54,9 +54,24 @@ function readAnswering(call: Call): Answering {
   return { responseType, redirectUri, refreshSecret };
 }
 
+/**
+ * authorize() for a login call; a client without `login_client` gets seed 002's own 403 answer
+ * (`permission_error`, as Janrain words it for these calls).
+ */
+async function authorizeLogin(runtime: Runtime, call: Call, endpoint: Endpoint): Promise<Authorized> {
+  try {
+    return await authorize(runtime, call, endpoint);
+  } catch (err) {
+    if (err instanceof RegistrationError && err.code === 403 && err.description.startsWith('this client lacks the features')) {
+      throw new RegistrationError(403, 'This client does not support log in and registration.', { error: 'permission_error' });
+    }
+    throw err;
+  }
+}
+
 /** Authorizes the call, resolves its flow and reads how to answer; errors in the order a client fixes them. */
 export async function openNativeCall(runtime: Runtime, call: Call, endpoint: Endpoint): Promise<NativeCall> {
-  const auth = await authorize(runtime, call, endpoint);
+  const auth = await authorizeLogin(runtime, call, endpoint);
   const flow = await resolveFlow(runtime.store.db, auth.app, auth.client, call.params);
   const type = await getEntityType(runtime.store.db, auth.app.id, flow.entityType);
   return { runtime, call, auth, flow, type, answering: readAnswering(call) };

@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTestSmtpServer, type ReceivedMail } from '../src/mail/testing/smtp.js';
+import { registerLocalTransport } from '../src/providers/client.js';
+import { createTestApp, type TestApp } from './fixtures.js';
+import { call, describeEachDatabase, TEST_PARTNER_KEY, type CallResult, type TestServer } from './server.js';
+import { isLanding, startOAuth2Upstream, startOidcUpstream, TestBrowser, type Persona, type Upstream } from './upstreams.js';
+
+/**
+ * The oauth/*_native calls end to end, in the order a site calls them (seed 004): over HTTP, with
+ * the real mail delivery to a real SMTP server and real sign-ins at upstream identity providers
+ * (an OpenID Connect provider shaped like Google, an OAuth 2.0 one shaped like GitHub).
+ */
+
+const smtp = await startTestSmtpServer();
+afterAll(() => smtp.close());
+
+const PUBLIC = 'http://localhost:8080';
+const SITE = 'https://www.shop.example';
+const TOKEN_URL = `${SITE}/rpx/token`;
+const REDIRECT = `${SITE}/signed-in`;
+const VERIFY_URL = `${SITE}/verify?from=mail`;
+const RECOVER_URL = `${SITE}/reset-password`;
+
+let sequence = 0;
+const unique = (prefix: string) => `${prefix}.${Date.now().toString(36)}${(sequence += 1)}`;
+
+/** Mails already read by a test; each wait takes the next unread one. */
+const read = new Set<ReceivedMail>();
+async function nextMail(to: string, pattern: RegExp, timeoutMs = 20_000): Promise<ReceivedMail> {
+  const mail = await smtp.waitFor((m) => !read.has(m) && m.to.includes(to) && pattern.test(m.text), timeoutMs);
+  read.add(mail);
+  return mail;
+}
+
+describeEachDatabase(
+  'oauth/*_native end to end',
+  (server) => {
+    let google: Upstream;
+    let github: Upstream;
+
+    beforeAll(async () => {
+      google = await startOidcUpstream();
+      github = await startOAuth2Upstream();
+      const runtime = server().running.runtime;
+      for (const upstream of [google, github]) for (const origin of upstream.origins) registerLocalTransport(runtime, origin, upstream.transport);
+    });
+    afterAll(async () => {
+      await google?.close();
+      await github?.close();
+    });
+
+    interface Site {
+      app: TestApp;
+      version: string;
+      /** The parameters every native call of this site carries. */
+      base: Record<string, string>;
+      owner: Record<string, string>;
+      native(path: string, params?: Record<string, string>): Promise<CallResult>;
+      socialToken(provider: 'google' | 'github', persona: Persona): Promise<string>;
+      entity(uuid: string, attributes?: string[]): Promise<any>;
+      storedPassword(uuid: string): Promise<{ type: string; value: string }>;
+    }
+
+    const realmOrigin = (app: TestApp) => `http://${app.realm}.localhost:8080`;
+
+    /** An application set up as a site would: Google and GitHub sign-in, the standard flow, the mail links. */
+    async function site(): Promise<Site> {
+      const s = server();
+      const app = await createTestApp(s, { domain: 'www.shop.example' });
+      for (const [provider, upstream] of [['google', google], ['github', github]] as const) {
+        const set = await call(s.url, '/partner/v2/app/set_properties', { partnerKey: TEST_PARTNER_KEY, apiKey: app.apiKey, provider, consumerKey: upstream.clientId, consumerSecret: upstream.clientSecret });
+        expect(set.json).toEqual({ stat: 'ok' });
+        upstream.allowRedirectUri(`${realmOrigin(app)}/${provider}/callback`);
+      }
+      expect((await call(s.url, '/api/v2/set_auth_providers', { apiKey: app.apiKey, providers: '["google","github"]' })).json).toEqual({ stat: 'ok' });
+      const owner = { client_id: app.ownerClientId, client_secret: app.ownerClientSecret };
+      const flow = await fetch(`${s.url}/config/${app.appId}/flows/standard`, { headers: { authorization: `Basic ${Buffer.from(`${app.ownerClientId}:${app.ownerClientSecret}`).toString('base64')}` } });
+      const version = ((await flow.json()) as { version: string }).version;
+      for (const [key, value] of [['verify_email_url', VERIFY_URL], ['password_recover_url', RECOVER_URL]]) {
+        expect((await call(s.url, '/settings/set', { ...owner, for_client_id: app.loginClientId, key, value })).json.stat).toBe('ok');
+      }
+      const base = { client_id: app.loginClientId, flow: 'standard', flow_version: version, locale: 'en-US', redirect_uri: REDIRECT };
+      const browser = () => new TestBrowser().route(realmOrigin(app), s.url).route(PUBLIC, s.url).routeUpstream(google).routeUpstream(github);
+      return {
+        app,
+        version,
+        base,
+        owner,
+        native: (path, params = {}) => call(s.url, `/oauth/${path}`, { ...base, ...params }),
+        async socialToken(provider, persona) {
+          (provider === 'google' ? google : github).next({ persona });
+          const result = await browser().go(`${realmOrigin(app)}/${provider}/start?${new URLSearchParams({ token_url: TOKEN_URL })}`);
+          if (!isLanding(result)) throw new Error(`sign-in stopped at ${result.url}: ${result.status} ${result.body.slice(0, 300)}`);
+          return result.fields.token;
+        },
+        async entity(uuid, attributes) {
+          const res = await call(s.url, '/entity', { ...owner, type_name: 'user', uuid, ...(attributes ? { attributes: JSON.stringify(attributes) } : {}) });
+          expect(res.json.stat).toBe('ok');
+          return res.json.result;
+        },
+        async storedPassword(uuid) {
+          const row = await s.running.runtime.store.db.selectFrom('entities').select('data').where('uuid', '=', uuid).executeTakeFirstOrThrow();
+          const data = typeof row.data === 'string' ? JSON.parse(row.data) : row.data;
+          return data.password;
+        },
+      };
+    }
+
+    const registration = (email: string, password = 'first-Secret1', extra: Record<string, string> = {}) => ({
+      form: 'registrationForm',
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      displayName: 'Ada L.',
+      emailAddress: email,
+      newPassword: password,
+      newPasswordConfirm: password,
+      ...extra,
+    });
+    const signIn = (email: string, password: string, extra: Record<string, string> = {}) => ({ form: 'signInForm', signInEmailAddress: email, currentPassword: password, ...extra });
+
+    function expectError(res: CallResult, code: number, error: string) {
+      expect(res.status).toBe(200);
+      expect(res.json).toMatchObject({ stat: 'error', code, error });
+      expect(res.json.request_id).toMatch(/^[a-z0-9]{16}$/);
+    }
+
+    it('runs the traditional journey: register → verify email from the mail → login → code exchange → refresh → profile update → password change → forgot password → reset → login', async () => {
+      const s = await site();
+      const email = `${unique('ada')}@example.com`;
+
+      // Register (response_type=code): the record, a code, and the verification mail.
+      const registered = await s.native('register_native_traditional', { ...registration(email), response_type: 'code' });
+      expect(registered.json).toMatchObject({ stat: 'ok', is_new: true, capture_user: { email, givenName: 'Ada', familyName: 'Lovelace', displayName: 'Ada L.', emailVerified: null } });
+      expect(registered.json.authorization_code).toMatch(/^[a-z0-9]{32}$/);
+      expect(registered.json.access_token).toBeUndefined();
+      expect(registered.json.capture_user.password).toBeUndefined();
+      expect(registered.json.capture_user.lastLogin).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+      const uuid = registered.json.capture_user.uuid as string;
+      expect((await s.storedPassword(uuid)).type).toBe('password-argon2id');
+
+      const verification = await nextMail(email, /verification_code=/);
+      const link = new URL(/https:\/\/www\.shop\.example\/verify\S+/.exec(verification.text)![0]);
+      expect(link.searchParams.get('from')).toBe('mail');
+      const verified = await call(server().url, '/access/useVerificationCode', { verification_code: link.searchParams.get('verification_code')! });
+      expect(verified.json).toEqual({ stat: 'ok', uuid });
+      expect((await s.entity(uuid)).emailVerified).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+      // Verified now: asking again is seed 004's triggered_error.
+      expectError(await s.native('verify_email_native', { form: 'resendVerificationForm', signInEmailAddress: email }), 540, 'triggered_error');
+
+      // Login (code), exchange, refresh.
+      const before = (await s.entity(uuid)).lastLogin;
+      await new Promise((r) => setTimeout(r, 1100));
+      const login = await s.native('auth_native_traditional', { ...signIn(email, 'first-Secret1'), response_type: 'code' });
+      expect(login.json).toMatchObject({ stat: 'ok', is_new: false, capture_user: { uuid, email } });
+      expect(login.json.capture_user.lastLogin > before).toBe(true);
+      const tokens = await call(server().url, '/oauth/token', { client_id: s.app.loginClientId, client_secret: s.app.loginClientSecret, grant_type: 'authorization_code', code: login.json.authorization_code, redirect_uri: REDIRECT });
+      expect(tokens.json).toMatchObject({ stat: 'ok', token_type: 'Bearer', expires_in: 3600 });
+      const refreshed = await call(server().url, '/oauth/token', { client_id: s.app.loginClientId, client_secret: s.app.loginClientSecret, grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token });
+      expect(refreshed.json.access_token).toMatch(/^[a-z0-9]{32}$/);
+      const accessToken = refreshed.json.access_token as string;
+      expect((await call(server().url, '/entity', { access_token: accessToken })).json.result.uuid).toBe(uuid);
+
+      // Profile update: dateselect and composite fields; a date that does not exist is 390.
+      const profile = { form: 'editProfileForm', firstName: 'Augusta', lastName: 'King', displayName: 'Countess', emailAddress: email };
+      const badDate = await s.native('update_profile_native', { access_token: accessToken, ...profile, 'birthdate[dateselect_year]': '1990', 'birthdate[dateselect_month]': '2', 'birthdate[dateselect_day]': '30' });
+      expectError(badDate, 390, 'invalid_form_fields');
+      expect(badDate.json.invalid_fields).toEqual({ birthdate: ['Birthdate is not a valid date.'] });
+      const updated = await s.native('update_profile_native', {
+        access_token: accessToken,
+        ...profile,
+        'birthdate[dateselect_year]': '1985',
+        'birthdate[dateselect_month]': '12',
+        'birthdate[dateselect_day]': '10',
+        'address[address1]': '12 St James Square',
+        'address[city]': 'London',
+        'address[zip]': 'SW1Y 4JH',
+        'address[stateAbbreviation]': 'LDN',
+        'address[country]': 'GB',
+        gender: 'female',
+      });
+      expect(updated.json).toMatchObject({ stat: 'ok', capture_user: { givenName: 'Augusta', familyName: 'King', birthday: '1985-12-10', gender: 'female' } });
+      const record = await s.entity(uuid);
+      expect(record).toMatchObject({ givenName: 'Augusta', displayName: 'Countess', birthday: '1985-12-10', primaryAddress: { address1: '12 St James Square', city: 'London', zip: 'SW1Y 4JH', country: 'GB' } });
+      // The address is unchanged, so it stays verified.
+      expect(record.emailVerified).not.toBeNull();
+      // update_profile_native takes the access token as `token` too.
+      expect((await s.native('update_profile_native', { token: accessToken, ...profile, middleName: 'Byron' })).json.capture_user.middleName).toBe('Byron');
+
+      // Password change: the current password is checked; then the old one stops working.
+      const wrongCurrent = await s.native('update_profile_native', { access_token: accessToken, form: 'changePasswordForm', currentPassword: 'not-it-1', newPassword: 'second-Secret2', newPasswordConfirm: 'second-Secret2' });
+      expectError(wrongCurrent, 390, 'invalid_form_fields');
+      expect(wrongCurrent.json.invalid_fields).toEqual({ currentPassword: ['Your current password is incorrect.'] });
+      const weak = await s.native('update_profile_native', { access_token: accessToken, form: 'changePasswordForm', currentPassword: 'first-Secret1', newPassword: 'short', newPasswordConfirm: 'other' });
+      expectError(weak, 390, 'invalid_form_fields');
+      expect(weak.json.invalid_fields).toEqual({ newPassword: ['Passwords have at least 8 characters.', 'Passwords contain at least one letter and one digit.'], newPasswordConfirm: ['Passwords do not match.'] });
+      const changed = await s.native('update_profile_native', { access_token: accessToken, form: 'changePasswordForm', currentPassword: 'first-Secret1', newPassword: 'second-Secret2', newPasswordConfirm: 'second-Secret2' });
+      expect(changed.json.stat).toBe('ok');
+      await nextMail(email, /password/i);
+      expectError(await s.native('auth_native_traditional', signIn(email, 'first-Secret1')), 210, 'invalid_credentials');
+      expect((await s.native('auth_native_traditional', signIn(email, 'second-Secret2'))).json.stat).toBe('ok');
+      // Without the current password, only a recovery grant may set one.
+      const noAuth = await s.native('update_profile_native', { access_token: accessToken, form: 'changePasswordFormNoAuth', newPassword: 'third-Secret3', newPasswordConfirm: 'third-Secret3' });
+      expectError(noAuth, 403, 'client_permission_error');
+
+      // Forgot password: the mail's code → oauth/token (with password_recover_url) → changePasswordFormNoAuth.
+      const forgot = await s.native('forgot_password_native', { form: 'forgotPasswordForm', signInEmailAddress: email, redirect_uri: RECOVER_URL });
+      expect(forgot.json).toEqual({ stat: 'ok' });
+      const recovery = await nextMail(email, /reset-password\?code=/);
+      const code = new URL(/https:\/\/www\.shop\.example\/reset-password\S+/.exec(recovery.text)![0]).searchParams.get('code')!;
+      const exchanged = await call(server().url, '/oauth/token', { client_id: s.app.loginClientId, client_secret: s.app.loginClientSecret, grant_type: 'authorization_code', code, redirect_uri: RECOVER_URL });
+      expect(exchanged.json).toMatchObject({ stat: 'ok', transaction_state: { capture: { action: 'password_recover' } } });
+      const reset = await s.native('update_profile_native', { access_token: exchanged.json.access_token, form: 'changePasswordFormNoAuth', newPassword: 'third-Secret3', newPasswordConfirm: 'third-Secret3' });
+      expect(reset.json.stat).toBe('ok');
+      // The reset ends every session, the recovery one included.
+      expectError(await call(server().url, '/entity', { access_token: accessToken }), 402, 'invalid_client_credentials');
+      expectError(await call(server().url, '/entity', { access_token: exchanged.json.access_token }), 402, 'invalid_client_credentials');
+      expectError(await s.native('auth_native_traditional', signIn(email, 'second-Secret2')), 210, 'invalid_credentials');
+      const last = await s.native('auth_native_traditional', { ...signIn(email, 'third-Secret3'), response_type: 'token' });
+      expect(last.json).toMatchObject({ stat: 'ok', is_new: false, capture_user: { uuid } });
+      expect(last.json.access_token).toMatch(/^[a-z0-9]{32}$/);
+    });
+  },
+  { SMTP_URL: smtp.url },
+);
