@@ -219,6 +219,171 @@ describeEachDatabase(
       expect(last.json).toMatchObject({ stat: 'ok', is_new: false, capture_user: { uuid } });
       expect(last.json.access_token).toMatch(/^[a-z0-9]{32}$/);
     });
+
+    const persona = (name: string, extra: Partial<Persona> = {}): Persona => {
+      const email = `${unique(name.toLowerCase())}@example.com`;
+      return { sub: String(100000 + (sequence += 1)) + Date.now().toString().slice(-6), email, email_verified: true, name: `${name} Example`, given_name: name, family_name: 'Example', picture: `https://img.example.com/${name}.png`, login: name.toLowerCase(), ...extra };
+    };
+    const googleId = (p: Persona) => `https://www.google.com/profiles/${p.sub}`;
+
+    it('registers a social identity in two steps (auth_native → 310 with prereg_fields → register_native), then signs it in', async () => {
+      const s = await site();
+      const grace = persona('Grace');
+      const token = await s.socialToken('google', grace);
+      const first = await s.native('auth_native', { token, registration_form: 'socialRegistrationForm' });
+      expectError(first, 310, 'record_not_found');
+      expect(first.json.error_description).toBe('no such user');
+      expect(first.json.prereg_fields).toEqual({ firstName: 'Grace', lastName: 'Example', displayName: 'Grace Example', emailAddress: grace.email });
+      // The token stays usable for the second step; without registration_form no prereg_fields.
+      const again = await s.native('auth_native', { token });
+      expectError(again, 310, 'record_not_found');
+      expect(again.json.prereg_fields).toBeUndefined();
+      // The form's own rules apply.
+      const incomplete = await s.native('register_native', { token, form: 'socialRegistrationForm', firstName: 'Grace', emailAddress: grace.email });
+      expectError(incomplete, 390, 'invalid_form_fields');
+      expect(Object.keys(incomplete.json.invalid_fields).sort()).toEqual(['displayName', 'lastName']);
+
+      const registered = await s.native('register_native', { token, form: 'socialRegistrationForm', firstName: 'Grace', lastName: 'Hopper', displayName: 'Amazing Grace', emailAddress: grace.email, response_type: 'code_and_token' });
+      expect(registered.json).toMatchObject({ stat: 'ok', is_new: true, capture_user: { email: grace.email, givenName: 'Grace', familyName: 'Hopper', displayName: 'Amazing Grace' } });
+      expect(registered.json.access_token).toMatch(/^[a-z0-9]{32}$/);
+      expect(registered.json.authorization_code).toMatch(/^[a-z0-9]{32}$/);
+      const user = registered.json.capture_user;
+      expect(user.profiles).toEqual([expect.objectContaining({ identifier: googleId(grace), domain: 'google.com', providerSpecifier: 'google', accessCredentials: null })]);
+      expect(user.profiles[0].profile).toMatchObject({ verifiedEmail: grace.email });
+      expect(user.photos).toEqual([expect.objectContaining({ type: 'other', value: grace.picture })]);
+      // Google vouched for the address: it is verified without a mail.
+      expect(user.emailVerified).toMatch(/^\d{4}-/);
+      // The token is used up.
+      const twice = await s.native('register_native', { token, form: 'socialRegistrationForm', firstName: 'G', lastName: 'H', displayName: 'GH', emailAddress: `${unique('other')}@example.com` });
+      expectError(twice, 200, 'invalid_argument');
+      expect(twice.json.error_description).toBe('invalid token');
+
+      await new Promise((r) => setTimeout(r, 1100));
+      const next = await s.socialToken('google', grace);
+      const login = await s.native('auth_native', { token: next });
+      expect(login.json).toMatchObject({ stat: 'ok', is_new: false, capture_user: { uuid: user.uuid } });
+      expect(login.json.access_token).toMatch(/^[a-z0-9]{32}$/);
+      expect(login.json.capture_user.lastLogin > user.lastLogin).toBe(true);
+      expect(login.json.capture_user.profiles[0].lastUsed > user.profiles[0].lastUsed).toBe(true);
+      expectError(await s.native('auth_native', { token: next }), 200, 'invalid_argument');
+      expectError(await s.native('auth_native', { token: 'f'.repeat(40) }), 200, 'invalid_argument');
+    });
+
+    it('thin_registration makes the record from the social profile at once; without an email it is still 310', async () => {
+      const s = await site();
+      const linus = persona('Linus');
+      const created = await s.native('auth_native', { token: await s.socialToken('github', linus), thin_registration: 'true' });
+      expect(created.json).toMatchObject({ stat: 'ok', is_new: true, capture_user: { email: linus.email, displayName: 'Linus Example' } });
+      expect(created.json.capture_user.emailVerified).toMatch(/^\d{4}-/);
+      expect(created.json.capture_user.profiles).toEqual([expect.objectContaining({ identifier: `https://github.com#${linus.sub}`, domain: 'github.com', providerSpecifier: 'github' })]);
+      const back = await s.native('auth_native', { token: await s.socialToken('github', linus), thin_registration: 'true' });
+      expect(back.json).toMatchObject({ stat: 'ok', is_new: false, capture_user: { uuid: created.json.capture_user.uuid } });
+
+      const silent = persona('Silent', { email: undefined, email_verified: undefined });
+      expectError(await s.native('auth_native', { token: await s.socialToken('google', silent), thin_registration: 'true' }), 310, 'record_not_found');
+    });
+
+    it('answers 380 for a verified email of a password account and merges the identity through auth_native_traditional with merge_token', async () => {
+      const s = await site();
+      const email = `${unique('ada')}@example.com`;
+      const account = await s.native('register_native_traditional', registration(email));
+      const uuid = account.json.capture_user.uuid;
+      const ada = persona('Ada', { email });
+      const token = await s.socialToken('google', ada);
+      const conflict = await s.native('auth_native', { token, registration_form: 'socialRegistrationForm' });
+      expectError(conflict, 380, 'email_address_in_use');
+      expect(conflict.json).toMatchObject({
+        error_description: 'a user already exists with that email address',
+        existing_provider: 'capture',
+        existing_display_name: 'Ada L.',
+        existing_photo: null,
+        existing_date_created: account.json.capture_user.created,
+      });
+      // A wrong password merges nothing and keeps the merge token.
+      expectError(await s.native('auth_native_traditional', signIn(email, 'wrong-Secret1', { merge_token: token })), 210, 'invalid_credentials');
+      const merged = await s.native('auth_native_traditional', signIn(email, 'first-Secret1', { merge_token: token }));
+      expect(merged.json).toMatchObject({ stat: 'ok', is_new: false, capture_user: { uuid } });
+      expect(merged.json.capture_user.profiles.map((p: any) => p.identifier)).toEqual([googleId(ada)]);
+      expectError(await s.native('auth_native_traditional', signIn(email, 'first-Secret1', { merge_token: token })), 200, 'invalid_argument');
+      // Google now signs in to the same account.
+      const social = await s.native('auth_native', { token: await s.socialToken('google', ada) });
+      expect(social.json).toMatchObject({ stat: 'ok', capture_user: { uuid } });
+    });
+
+    it('answers 380 naming the provider of an existing social account and merges through auth_native (token of that provider, merge_token of the new one)', async () => {
+      const s = await site();
+      const mia = persona('Mia');
+      const existing = await s.native('auth_native', { token: await s.socialToken('github', mia), thin_registration: 'true' });
+      const uuid = existing.json.capture_user.uuid;
+      const googleMia = { ...mia, sub: `${mia.sub}9` };
+      const googleToken = await s.socialToken('google', googleMia);
+      const conflict = await s.native('auth_native', { token: googleToken });
+      expectError(conflict, 380, 'email_address_in_use');
+      expect(conflict.json).toMatchObject({ existing_provider: 'github', existing_display_name: 'Mia Example', existing_photo: { id: expect.any(Number), value: mia.picture, type: 'other' }, existing_date_created: existing.json.capture_user.created });
+      // token must sign in to an account.
+      expectError(await s.native('auth_native', { token: await s.socialToken('google', persona('Nobody')), merge_token: googleToken }), 310, 'record_not_found');
+      const merged = await s.native('auth_native', { token: await s.socialToken('github', mia), merge_token: googleToken, response_type: 'code' });
+      expect(merged.json).toMatchObject({ stat: 'ok', is_new: false, capture_user: { uuid } });
+      expect(merged.json.authorization_code).toMatch(/^[a-z0-9]{32}$/);
+      expect(merged.json.capture_user.profiles.map((p: any) => p.providerSpecifier).sort()).toEqual(['github', 'google']);
+      expect((await s.native('auth_native', { token: await s.socialToken('google', googleMia) })).json.capture_user.uuid).toBe(uuid);
+      expectError(await s.native('auth_native', { token: await s.socialToken('github', mia), merge_token: googleToken }), 200, 'invalid_argument');
+
+      // An identity already linked to another account is not merged: unique_violation.
+      const other = persona('Other');
+      await s.native('auth_native', { token: await s.socialToken('github', other), thin_registration: 'true' });
+      const clash = await s.native('auth_native', { token: await s.socialToken('github', other), merge_token: await s.socialToken('google', googleMia) });
+      expectError(clash, 361, 'unique_violation');
+    });
+
+    it('never merges on an unverified email: no 380, no thin record, and register_native finds the address taken', async () => {
+      const s = await site();
+      const email = `${unique('victim')}@example.com`;
+      await s.native('register_native_traditional', registration(email));
+      const mallory = persona('Mallory', { email, email_verified: false });
+      const token = await s.socialToken('google', mallory);
+      const answer = await s.native('auth_native', { token, thin_registration: 'true', registration_form: 'socialRegistrationForm' });
+      expectError(answer, 310, 'record_not_found');
+      expect(answer.json.existing_provider).toBeUndefined();
+      const taken = await s.native('register_native', { token, form: 'socialRegistrationForm', firstName: 'M', lastName: 'M', displayName: 'M', emailAddress: email });
+      expectError(taken, 390, 'invalid_form_fields');
+      expect(taken.json.invalid_fields).toEqual({ emailAddress: ['Email address is already in use.'] });
+      const count = await call(server().url, '/entity.count', { ...s.owner, type_name: 'user', filter: `email = '${email}'` });
+      expect(count.json.total_count).toBe(1);
+    });
+
+    it('links and unlinks social identities; an identity of another account is unique_violation', async () => {
+      const s = await site();
+      const email = `${unique('lin')}@example.com`;
+      const reg = await s.native('register_native_traditional', registration(email));
+      const accessToken = reg.json.access_token as string;
+      const kai = persona('Kai');
+      const linked = await s.native('link_account_native', { access_token: accessToken, token: await s.socialToken('google', kai) });
+      expect(linked.json.stat).toBe('ok');
+      expect(linked.json.capture_user.profiles.map((p: any) => p.identifier)).toEqual([googleId(kai)]);
+      // Seed 004: the site reads the linked accounts with entity.
+      const listed = await call(server().url, '/entity', { access_token: accessToken, attributes: '["profiles.domain", "profiles.identifier"]' });
+      expect(listed.json.result.profiles).toEqual([{ id: expect.any(Number), domain: 'google.com', identifier: googleId(kai) }]);
+      // Linking it again changes nothing.
+      expect((await s.native('link_account_native', { access_token: accessToken, token: await s.socialToken('google', kai) })).json.capture_user.profiles).toHaveLength(1);
+
+      const other = await s.native('register_native_traditional', registration(`${unique('other')}@example.com`));
+      const clash = await s.native('link_account_native', { access_token: other.json.access_token, token: await s.socialToken('google', kai) });
+      expectError(clash, 361, 'unique_violation');
+
+      const unlinked = await s.native('unlink_account_native', { access_token: accessToken, identifier_to_remove: googleId(kai) });
+      expect(unlinked.json.stat).toBe('ok');
+      expect(unlinked.json.capture_user.profiles).toEqual([]);
+      expectError(await s.native('unlink_account_native', { access_token: accessToken, identifier_to_remove: googleId(kai) }), 310, 'record_not_found');
+      expect((await s.native('link_account_native', { access_token: other.json.access_token, token: await s.socialToken('google', kai) })).json.stat).toBe('ok');
+
+      // The only way into a social-only account is not unlinked.
+      const solo = persona('Solo');
+      const thin = await s.native('auth_native', { token: await s.socialToken('github', solo), thin_registration: 'true' });
+      expectError(await s.native('unlink_account_native', { access_token: thin.json.access_token, identifier_to_remove: `https://github.com#${solo.sub}` }), 200, 'invalid_argument');
+      // Without an access token the call is refused.
+      expectError(await s.native('link_account_native', { token: await s.socialToken('google', persona('Nobody')) }), 100, 'missing_argument');
+    });
   },
   { SMTP_URL: smtp.url },
 );
