@@ -384,6 +384,97 @@ describeEachDatabase(
       // Without an access token the call is refused.
       expectError(await s.native('link_account_native', { token: await s.socialToken('google', persona('Nobody')) }), 100, 'missing_argument');
     });
+
+    it('lets exactly one of several parallel registrations with one email through', async () => {
+      const s = await site();
+      const email = `${unique('twin')}@example.com`;
+      const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => s.native('register_native_traditional', registration(i % 2 ? email.toUpperCase() : email, `twin-Secret${i}`))));
+      const ok = answers.filter((a) => a.json.stat === 'ok');
+      expect(ok).toHaveLength(1);
+      for (const refused of answers.filter((a) => a.json.stat !== 'ok')) {
+        expectError(refused, 390, 'invalid_form_fields');
+        expect(refused.json.invalid_fields).toEqual({ emailAddress: ['Email address is already in use.'] });
+      }
+      const count = await call(server().url, '/entity.count', { ...s.owner, type_name: 'user', filter: `email = '${email}'` });
+      expect(count.json.total_count).toBe(1);
+    });
+
+    it('signs in records imported with every supported legacy hash type and replaces each hash with argon2id', async () => {
+      const s = await site();
+      const PASSWORD = 'correct horse battery staple';
+      const SALT = 'S41t';
+      const legacy: Array<[string, Record<string, unknown>, string]> = [
+        ['bcrypt', { type: 'password-bcrypt', value: '$2b$05$abcdefghijklmnopqrstuuFiPhXf1sVd3pCCRO.uVh34H/qI/ZsuS' }, PASSWORD],
+        ['bcrypt-2a', { type: 'password-bcrypt', value: '$2a$05$abcdefghijklmnopqrstuuFiPhXf1sVd3pCCRO.uVh34H/qI/ZsuS' }, PASSWORD],
+        ['crypt-sha256', { type: 'password-crypt-sha256', value: '$5$rounds=10000$saltstringsaltst$3xv.VbSHBb41AL9AvLeujZkZRBAwqFMz2.opqey6IcA' }, 'Hello world!'],
+        ['crypt-sha512', { type: 'password-crypt-sha512', value: '$6$rounds=5000$Zr0RQ5ZJ7kmT6kPn$gBISyshLgAKLzZQvwH.j/5z787e3f98QRkeTZ14lzljCaU/qW0j6oYjEyVK6QmsjR85H88ugZ3lWr56kznV3K0' }, PASSWORD],
+        ['md5', { type: 'password-md5', value: '9cc2ae8a1ba7a93da39b46fc1019c481' }, PASSWORD],
+        ['md5-base64', { type: 'password-md5-base64', value: 'nMKuihunqT2jm0b8EBnEgQ==' }, PASSWORD],
+        ['md5-salted-left-hex', { type: 'password-md5-salted-left-hex', value: '0a70ce8476384aa9f95f96d1d81e2c2d', salt: SALT }, PASSWORD],
+        ['md5-salted-right-hex', { type: 'password-md5-salted-right-hex', value: 'efb978ba707ca571369423623d9c73ec', salt: SALT }, PASSWORD],
+        ['md5-salted-left-base64', { type: 'password-md5-salted-left-base64', value: 'CnDOhHY4Sqn5X5bR2B4sLQ==', salt: SALT }, PASSWORD],
+        ['md5-salted-right-base64', { type: 'password-md5-salted-right-base64', value: '77l4unB8pXE2lCNiPZxz7A==', salt: SALT }, PASSWORD],
+        ['sha1', { type: 'password-sha1', value: 'abf7aad6438836dbe526aa231abde2d0eef74d42' }, PASSWORD],
+        ['sha256', { type: 'password-sha256', value: 'c4bbcb1fbec99d65bf59d85c8cb62ee2db963f0fe106f483d9afa73bd4e39a8a' }, PASSWORD],
+        ['sha256-salted-right-base64', { type: 'password-sha256-salted-right-base64', value: 'Aa8zMlZ1VzX0OZkOv/NE5Af4ocPwe7QE9/3Nf+mEOeg=', salt: SALT }, PASSWORD],
+        ['sha256-salted-left-hex', { type: 'password-sha256-salted-left-hex', value: '9e4ac0a8622fa39201910912524078c7e7d1ed3ba71465d94f8f8658de984e2b', salt: SALT }, PASSWORD],
+        ['sha512', { type: 'password-sha512', value: 'be5ef7679d88ab9a9045f6267e55f5e5784b4b8cd764b5cd855a5244f91c626953cd46c43d7668873fd6efbd3b221249315580031963472a078781fe046e62ae' }, PASSWORD],
+        ['sha512-salted-left-base64', { type: 'password-sha512-salted-left-base64', value: 'oUWIX5JgGLWw50+eefkwKD2tTUCqibdzQTWM2KZEpok1BpMHLXVwKQXbfGtENhxvA2h30p5wEDfKF5R36uzQuQ==', salt: SALT }, PASSWORD],
+        ['pbkdf2-django', { type: 'password-pbkdf2-sha256', value: 'pbkdf2_sha256$10000$seasalt42$t8go9t44Wb6Y1Sfq1a2e6WU9u3YTZYnhdgyew0c/8hE=' }, PASSWORD],
+        ['pbkdf2-passlib', { type: 'password-pbkdf2', value: '$pbkdf2-sha256$2000$Dx4tPEtaaXiHlqW0w9Lh8A$a1.HRTZSmg1KANn0SeRsQI8iAjWLHxWmCtXbq2VDYwE' }, PASSWORD],
+        ['pbkdf2-bare', { type: 'password-pbkdf2-sha512', value: '5d8582db571000691b114e687ec10cd4d0fc878fe6c3b7c7a110d54eaaf6d4fa69d49e9dfc90ef1ccb531fc007a067e050c6400333a2162ff7818461240abdab', salt: 'seasalt42', rounds: 5000 }, PASSWORD],
+      ];
+      const tag = unique('legacy');
+      const all = legacy.map(([name, password]) => ({ email: `${name}.${tag}@example.com`, displayName: name, password, created: '2015-03-01 10:00:00 +0000' }));
+      const bulk = await call(server().url, '/entity.bulkCreate', { ...s.owner, type_name: 'user', all_attributes: JSON.stringify(all) });
+      expect(bulk.json.stat).toBe('ok');
+      expect(bulk.json.uuid_results).toHaveLength(legacy.length);
+      for (const [i, [name, stored, password]] of legacy.entries()) {
+        const email = `${name}.${tag}@example.com`;
+        const uuid = bulk.json.uuid_results[i] as string;
+        expect(await s.storedPassword(uuid), name).toEqual(expect.objectContaining({ type: stored.type, value: stored.value }));
+        expectError(await s.native('auth_native_traditional', signIn(email, `${password}!`)), 210, 'invalid_credentials');
+        const login = await s.native('auth_native_traditional', signIn(email, password));
+        expect(login.json.stat, `${name}: ${login.text}`).toBe('ok');
+        const now = await s.storedPassword(uuid);
+        expect(now.type, name).toBe('password-argon2id');
+        expect(now.value, name).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+        expect((await s.native('auth_native_traditional', signIn(email, password))).json.stat, name).toBe('ok');
+        // entity's own password check (argon2id only) agrees now.
+        expect((await call(server().url, '/entity', { ...s.owner, type_name: 'user', uuid, password_attribute: 'password', password_value: password })).json.stat).toBe('ok');
+      }
+    });
+
+    it('throttles repeated failures per account with the same answer for unknown accounts and wrong passwords', async () => {
+      const s = await site();
+      const email = `${unique('locked')}@example.com`;
+      await s.native('register_native_traditional', registration(email));
+      const unknown = await s.native('auth_native_traditional', signIn(`${unique('ghost')}@example.com`, 'first-Secret1'));
+      const wrong = await s.native('auth_native_traditional', signIn(email, 'wrong-Secret1'));
+      const { request_id: _a, ...unknownBody } = unknown.json;
+      const { request_id: _b, ...wrongBody } = wrong.json;
+      expect(unknownBody).toEqual(wrongBody);
+      expect(wrongBody).toEqual({ stat: 'error', code: 210, error: 'invalid_credentials', error_description: 'invalid credentials', invalid_fields: { signInForm: ['Incorrect email address or password. Please try again.'] } });
+      // And about the same time: each checks one argon2id hash.
+      const time = async (who: string) => {
+        const started = performance.now();
+        await s.native('auth_native_traditional', signIn(who, 'wrong-Secret1'));
+        return performance.now() - started;
+      };
+      const ghost = `${unique('ghost')}@example.com`;
+      const [tUnknown, tWrong] = [await time(ghost), await time(email)];
+      expect(Math.abs(tUnknown - tWrong)).toBeLessThan(Math.max(tUnknown, tWrong) * 0.8 + 15);
+      // 5 failures within the window lock the account, the right password included.
+      for (let i = 0; i < 3; i++) expectError(await s.native('auth_native_traditional', signIn(email, 'wrong-Secret1')), 210, 'invalid_credentials');
+      const locked = await s.native('auth_native_traditional', signIn(email, 'first-Secret1'));
+      expectError(locked, 510, 'api_limit_error');
+      expect(locked.json.retry_after).toBeGreaterThan(0);
+      // Case does not matter to the count; another account is not affected.
+      expectError(await s.native('auth_native_traditional', signIn(email.toUpperCase(), 'first-Secret1')), 510, 'api_limit_error');
+      const free = `${unique('free')}@example.com`;
+      await s.native('register_native_traditional', registration(free));
+      expect((await s.native('auth_native_traditional', signIn(free, 'first-Secret1'))).json.stat).toBe('ok');
+    });
   },
   { SMTP_URL: smtp.url },
 );
