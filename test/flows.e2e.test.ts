@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestSmtpServer, type ReceivedMail } from '../src/mail/testing/smtp.js';
 import { registerLocalTransport } from '../src/providers/client.js';
@@ -220,9 +221,9 @@ describeEachDatabase(
       expect(last.json.access_token).toMatch(/^[a-z0-9]{32}$/);
     });
 
-    const persona = (name: string, extra: Partial<Persona> = {}): Persona => {
+    const persona = (name: string, extra: Partial<Persona> = {}): Persona & { email: string } => {
       const email = `${unique(name.toLowerCase())}@example.com`;
-      return { sub: String(100000 + (sequence += 1)) + Date.now().toString().slice(-6), email, email_verified: true, name: `${name} Example`, given_name: name, family_name: 'Example', picture: `https://img.example.com/${name}.png`, login: name.toLowerCase(), ...extra };
+      return { sub: String(100000 + (sequence += 1)) + Date.now().toString().slice(-6), email, email_verified: true, name: `${name} Example`, given_name: name, family_name: 'Example', picture: `https://img.example.com/${name}.png`, login: name.toLowerCase(), ...extra } as Persona & { email: string };
     };
     const googleId = (p: Persona) => `https://www.google.com/profiles/${p.sub}`;
 
@@ -475,6 +476,111 @@ describeEachDatabase(
       await s.native('register_native_traditional', registration(free));
       expect((await s.native('auth_native_traditional', signIn(free, 'first-Secret1'))).json.stat).toBe('ok');
     });
+
+    it('answers the seed 002 errors: missing and unknown flow, version and locale, invalid token, clients without login_client; and reads client defaults', async () => {
+      const s = await site();
+      const { flow: _f, flow_version: _v, ...noFlow } = s.base;
+      const missing = await call(server().url, '/oauth/auth_native', { ...noFlow, token: 'a'.repeat(40) });
+      expectError(missing, 100, 'missing_argument');
+      expect(missing.json.error_description).toBe('missing arguments: flow');
+      for (const [param, value] of [['flow_version', '12345abc-1234-abcd-1234-12345abcde12'], ['flow_version', 'HEAD'], ['flow', 'nosuchflow'], ['locale', 'xx-XX']] as const) {
+        const res = await s.native('auth_native', { token: 'a'.repeat(40), [param]: value });
+        expectError(res, 500, 'unexpected_error');
+        const expected = { flow: 'standard', flow_version: s.version, locale: 'en-US', [param]: value };
+        expect(res.json.error_description).toBe(`could not find a flow named '${expected.flow}' with version '${expected.flow_version}' and locale '${expected.locale}'`);
+      }
+      const invalid = await s.native('auth_native', { token: 'a'.repeat(40) });
+      expectError(invalid, 200, 'invalid_argument');
+      expect(invalid.json.error_description).toBe('invalid token');
+      expectError(await s.native('auth_native', {}), 100, 'missing_argument');
+      expectError(await s.native('auth_native_traditional', { ...signIn('a@example.com', 'x'), response_type: 'bogus' }), 200, 'invalid_argument');
+      expectError(await s.native('auth_native_traditional', { ...signIn('a@example.com', 'x'), redirect_uri: 'ftp://example.com' }), 200, 'invalid_argument');
+
+      // A client without login_client (seed 002's 403).
+      const added = await call(server().url, '/clients/add', { ...s.owner, description: 'back office', features: '["direct_access"]' });
+      const denied = await call(server().url, '/oauth/auth_native_traditional', { ...s.base, client_id: added.json.client_id, client_secret: added.json.client_secret, ...signIn('a@example.com', 'x') });
+      expect(denied.json).toMatchObject({ stat: 'error', code: 403, error: 'permission_error', error_description: 'This client does not support log in and registration.' });
+
+      // The client's default_flow_name / default_flow_version make flow and flow_version optional.
+      await call(server().url, '/settings/set_default', { ...s.owner, key: 'default_flow_name', value: 'standard' });
+      await call(server().url, '/settings/set_default', { ...s.owner, key: 'default_flow_version', value: s.version });
+      const email = `${unique('defaults')}@example.com`;
+      expect((await call(server().url, '/oauth/register_native_traditional', { ...noFlow, ...registration(email) })).json.stat).toBe('ok');
+      expect((await call(server().url, '/oauth/auth_native_traditional', { ...noFlow, ...signIn(email, 'first-Secret1') })).json.stat).toBe('ok');
+    });
+
+    it('answers form errors as 390 invalid_fields in the request locale, and refuses an email in use', async () => {
+      const s = await site();
+      const en = await s.native('auth_native_traditional', { form: 'signInForm', signInEmailAddress: 'not-an-email' });
+      expectError(en, 390, 'invalid_form_fields');
+      expect(en.json.invalid_fields).toEqual({ signInEmailAddress: ['Enter a valid email address.'], currentPassword: ['Enter your password.'] });
+      const fr = await s.native('auth_native_traditional', { form: 'signInForm', signInEmailAddress: 'not-an-email', locale: 'fr-FR' });
+      expectError(fr, 390, 'invalid_form_fields');
+      expect(Object.keys(fr.json.invalid_fields).sort()).toEqual(['currentPassword', 'signInEmailAddress']);
+      expect(fr.json.invalid_fields.currentPassword[0]).not.toBe('Enter your password.');
+      const wrongFr = await s.native('auth_native_traditional', { ...signIn(`${unique('nobody')}@example.com`, 'x'), locale: 'fr-FR' });
+      expect(wrongFr.json.invalid_fields.signInForm).toEqual(['Adresse e-mail ou mot de passe incorrect. Veuillez réessayer.']);
+      expectError(await s.native('auth_native_traditional', { signInEmailAddress: 'a@example.com' }), 100, 'missing_argument');
+      expectError(await s.native('auth_native_traditional', { form: 'noSuchForm' }), 200, 'invalid_argument');
+
+      const email = `${unique('taken')}@example.com`;
+      expect((await s.native('register_native_traditional', registration(email))).json.stat).toBe('ok');
+      const taken = await s.native('register_native_traditional', registration(email.toUpperCase()));
+      expectError(taken, 390, 'invalid_form_fields');
+      expect(taken.json.invalid_fields).toEqual({ emailAddress: ['Email address is already in use.'] });
+      const frTaken = await s.native('register_native_traditional', { ...registration(email), locale: 'fr-FR' });
+      expect(frTaken.json.invalid_fields.emailAddress[0]).not.toBe('Email address is already in use.');
+    });
+
+    it('answers with a token, a code or both (code_with_token too), and keeps refresh_secret for oauth/refresh_access_token', async () => {
+      const s = await site();
+      const email = `${unique('types')}@example.com`;
+      await s.native('register_native_traditional', registration(email));
+      const token = await s.native('auth_native_traditional', signIn(email, 'first-Secret1'));
+      expect(Object.keys(token.json).sort()).toEqual(['access_token', 'capture_user', 'is_new', 'stat']);
+      const code = await s.native('auth_native_traditional', { ...signIn(email, 'first-Secret1'), response_type: 'code' });
+      expect(Object.keys(code.json).sort()).toEqual(['authorization_code', 'capture_user', 'is_new', 'stat']);
+      for (const both of ['code_and_token', 'code_with_token']) {
+        const res = await s.native('auth_native_traditional', { ...signIn(email, 'first-Secret1'), response_type: both });
+        expect(Object.keys(res.json).sort()).toEqual(['access_token', 'authorization_code', 'capture_user', 'is_new', 'stat']);
+      }
+      // A code is bound to the redirect_uri it was issued with.
+      const mismatch = await call(server().url, '/oauth/token', { client_id: s.app.loginClientId, client_secret: s.app.loginClientSecret, grant_type: 'authorization_code', code: code.json.authorization_code, redirect_uri: `${SITE}/elsewhere` });
+      expect(mismatch.json).toMatchObject({ stat: 'error', code: 420 });
+
+      const secret = 'mobile-app-chosen-secret';
+      const mobile = await s.native('auth_native_traditional', { ...signIn(email, 'first-Secret1'), refresh_secret: secret });
+      const date = new Date().toISOString().replace('T', ' ').slice(0, 19);
+      const signature = createHmac('sha1', secret).update(`refresh_access_token\n${date}\n${mobile.json.access_token}\n`).digest('base64');
+      const renewed = await call(server().url, '/oauth/refresh_access_token', { client_id: s.app.loginClientId, access_token: mobile.json.access_token, date, signature });
+      expect(renewed.json).toMatchObject({ stat: 'ok', access_token: expect.stringMatching(/^[a-z0-9]{32}$/) });
+      expect((await call(server().url, '/entity', { access_token: renewed.json.access_token })).json.result.email).toBe(email);
+    });
+
+    it('answers seed 004 for verify_email_native and forgot_password_native with unknown addresses, and retries a refused mail', async () => {
+      const s = await site();
+      const nobody = `${unique('nobody')}@example.com`;
+      const unknown = await s.native('verify_email_native', { form: 'resendVerificationForm', signInEmailAddress: nobody });
+      expectError(unknown, 210, 'invalid_credentials');
+      // forgot_password_native says the same whether or not the account exists, unless the client asks for seed 004's 212.
+      expect((await s.native('forgot_password_native', { form: 'forgotPasswordForm', signInEmailAddress: nobody })).json).toEqual({ stat: 'ok' });
+      await call(server().url, '/settings/set', { ...s.owner, for_client_id: s.app.loginClientId, key: 'reveal_unknown_accounts', value: 'true' });
+      expectError(await s.native('forgot_password_native', { form: 'forgotPasswordForm', signInEmailAddress: nobody }), 212, 'no_such_account');
+
+      // Without verify_email_url, a whitelisted redirect_uri is the link; another one is refused.
+      await call(server().url, '/settings/delete', { ...s.owner, for_client_id: s.app.loginClientId, key: 'verify_email_url' });
+      const email = `${unique('retry')}@example.com`;
+      await s.native('register_native_traditional', registration(email));
+      expectError(await s.native('verify_email_native', { form: 'resendVerificationForm', signInEmailAddress: email, redirect_uri: 'https://evil.example/verify' }), 200, 'invalid_argument');
+      const refusedBefore = smtp.refused;
+      smtp.refuseNext(1);
+      const sent = await s.native('verify_email_native', { form: 'resendVerificationForm', signInEmailAddress: email, redirect_uri: `${SITE}/welcome` });
+      expect(sent.json).toEqual({ stat: 'ok' });
+      const mail = await nextMail(email, /https:\/\/www\.shop\.example\/welcome\?verification_code=/, 30_000);
+      expect(smtp.refused).toBeGreaterThan(refusedBefore);
+      const code = /verification_code=([a-z0-9]+)/.exec(mail.text)![1];
+      expect((await call(server().url, '/access/useVerificationCode', { verification_code: code })).json.stat).toBe('ok');
+    }, 60_000);
   },
   { SMTP_URL: smtp.url },
 );
