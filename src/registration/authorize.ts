@@ -94,12 +94,20 @@ function bindSubject(params: Params, subject: TokenSubject): void {
   raw.id = String(subject.id);
 }
 
+/**
+ * Whether access schemas limit a call's reach into records: for every client but an owner
+ * calling with its own credentials (an owner's user token is limited like any other).
+ */
+export function limitedByAccessSchema(auth: Pick<Authorized, 'client' | 'user'>): boolean {
+  return !auth.client.features.includes('owner') || auth.user !== undefined;
+}
+
 async function withAccessSchema(runtime: Runtime, rule: EndpointRule, params: Params, result: Omit<Authorized, 'accessSchema' | 'keepLastUpdated'>): Promise<Authorized> {
   noteActingClient(result.client.clientId);
   const keepLastUpdated = result.client.features.includes('metadata');
   const access = result.user ? rule.token : rule.record;
   const typeName = params.get('type_name');
-  if (!access || !typeName || (result.client.features.includes('owner') && !result.user)) return { ...result, keepLastUpdated };
+  if (!access || !typeName || !limitedByAccessSchema(result)) return { ...result, keepLastUpdated };
   const accessSchema = await accessSchemaFor(runtime.store.db, result.app.id, typeName, result.client.clientId, access);
   return { ...result, accessSchema, keepLastUpdated };
 }

@@ -7,6 +7,7 @@ import { lockEntityType, type EntityType } from '../schema/entity-types.js';
 import { walkAttrDefs } from '../schema/paths.js';
 import { claimUniqueValues, pluralUniqueAttributes, valuesAt } from '../schema/unique-values.js';
 import { parseDateTime, toEpochMicros } from './datetime.js';
+import { checkWritable, type AttributeAccess } from './access.js';
 import { isObject, type Json, type JsonObject } from './json.js';
 import { comparable, newElements } from './merge.js';
 import { hashPasswords } from './passwords.js';
@@ -44,7 +45,8 @@ export function errorObject(err: RegistrationError): JsonObject {
   return out;
 }
 
-export async function bulkCreate(runtime: Runtime, type: EntityType, items: unknown[], commitEach: boolean): Promise<BulkResult> {
+/** `access`: the client's write access schema, which every input must keep to (403 for that input otherwise). */
+export async function bulkCreate(runtime: Runtime, type: EntityType, items: unknown[], commitEach: boolean, access?: AttributeAccess): Promise<BulkResult> {
   const results: Json[] = new Array(items.length).fill(null);
   const uuids: Json[] = new Array(items.length).fill(null);
   const refuse = (index: number, err: unknown) => {
@@ -57,7 +59,9 @@ export async function bulkCreate(runtime: Runtime, type: EntityType, items: unkn
   items.forEach((item, index) => {
     try {
       const created = importedCreated(item);
-      pending.push({ index, data: prepareNewRecord(type, item, read), created });
+      const data = prepareNewRecord(type, item, read);
+      if (access) checkWritable(access, { kind: 'fields', defs: type.attrDefs }, data, '', 'create', 'all_attributes');
+      pending.push({ index, data, created });
     } catch (err) {
       refuse(index, err);
     }

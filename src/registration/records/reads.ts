@@ -3,6 +3,7 @@ import { RegistrationError } from '../../http/errors.js';
 import type { Db, Dialect } from '../../store/store.js';
 import type { EntityType } from '../schema/entity-types.js';
 import { compileFilter, compileSort, parseFilter, parseSortOn, type Condition, type Literal } from './filter/index.js';
+import { conditionAttributes } from './access.js';
 import type { JsonObject } from './json.js';
 import { presentRecord, type RecordRow, type Selection } from './present.js';
 import { inType, toRow } from './record-store.js';
@@ -11,14 +12,21 @@ import { inType, toRow } from './record-store.js';
 export const MAX_RESULTS = 10_000;
 export const DEFAULT_RESULTS = 100;
 
+/**
+ * Vets each attribute a filter or sort_on uses (the caller's read access schema), throwing to
+ * refuse; `argumentName` is the parameter it came in.
+ */
+export type AttributeCheck = (attribute: string, argumentName: 'filter' | 'sort_on') => void;
+
 /** The SQL condition of a filter over the type's records; no filter matches every record. */
-export function filterCondition(dialect: Dialect, type: EntityType, filter: string | undefined): RawBuilder<boolean> {
-  return compiledFilter(dialect, type, filter).where;
+export function filterCondition(dialect: Dialect, type: EntityType, filter: string | undefined, check?: AttributeCheck): RawBuilder<boolean> {
+  return compiledFilter(dialect, type, filter, check).where;
 }
 
-function compiledFilter(dialect: Dialect, type: EntityType, filter: string | undefined): { where: RawBuilder<boolean>; single: boolean } {
+function compiledFilter(dialect: Dialect, type: EntityType, filter: string | undefined, check?: AttributeCheck): { where: RawBuilder<boolean>; single: boolean } {
   if (filter === undefined || filter.trim() === '') return { where: sql<boolean>`1 = 1`, single: false };
   const condition = parseFilter(filter);
+  if (check) for (const attribute of conditionAttributes(condition)) check(attribute, 'filter');
   return { where: compileFilter(condition, { dialect, resolve: type.resolve }), single: atMostOne(condition, type) };
 }
 
@@ -91,9 +99,11 @@ export interface FindQuery {
   showTotalCount: boolean;
 }
 
-export async function findRecords(db: Db, dialect: Dialect, type: EntityType, query: FindQuery, selection: Selection): Promise<{ results: JsonObject[]; totalCount?: number }> {
-  const { where, single } = compiledFilter(dialect, type, query.filter);
-  const order = compileSort(query.sortOn === undefined ? [] : parseSortOn(query.sortOn), { dialect, resolve: type.resolve });
+export async function findRecords(db: Db, dialect: Dialect, type: EntityType, query: FindQuery, selection: Selection, check?: AttributeCheck): Promise<{ results: JsonObject[]; totalCount?: number }> {
+  const { where, single } = compiledFilter(dialect, type, query.filter, check);
+  const sortKeys = query.sortOn === undefined ? [] : parseSortOn(query.sortOn);
+  if (check) for (const key of sortKeys) check(key.attribute, 'sort_on');
+  const order = compileSort(sortKeys, { dialect, resolve: type.resolve });
   const offset = query.firstResult - 1;
   // A lookup of one record goes without ORDER BY and LIMIT: see atMostOne.
   const tail = single ? sql`` : sql` order by ${sql.join(order)} limit ${query.maxResults}${offset > 0 ? sql` offset ${offset}` : sql``}`;
@@ -106,7 +116,7 @@ export async function findRecords(db: Db, dialect: Dialect, type: EntityType, qu
   return { results, totalCount: await countRecords(db, dialect, type, query.filter) };
 }
 
-export async function countRecords(db: Db, dialect: Dialect, type: EntityType, filter: string | undefined): Promise<number> {
-  const result = await sql<{ n: number }>`select count(*) as "n" from "entities" where ${inType(type)} and (${filterCondition(dialect, type, filter)})`.execute(db);
+export async function countRecords(db: Db, dialect: Dialect, type: EntityType, filter: string | undefined, check?: AttributeCheck): Promise<number> {
+  const result = await sql<{ n: number }>`select count(*) as "n" from "entities" where ${inType(type)} and (${filterCondition(dialect, type, filter, check)})`.execute(db);
   return Number(result.rows[0]?.n ?? 0);
 }

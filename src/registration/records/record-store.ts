@@ -112,11 +112,15 @@ export async function insertRecords(tx: Tx, dialect: Dialect, type: EntityType, 
   return records.map((r) => ids.get(r.uuid)!);
 }
 
-/** Replaces a record's data, keeping its previous state in the history. `previousJson` is that state's data as JSON text. */
-export async function saveRecord(tx: Tx, type: EntityType, previous: RecordRow, previousJson: string, data: JsonObject, lastUpdated: number): Promise<void> {
+/**
+ * Replaces a record's data, keeping its previous state in the history. `previousJson` is that
+ * state's data as JSON text; `at` is when the change happened, which is also the new
+ * lastUpdated unless `lastUpdated` says otherwise (a `metadata` client's write keeps it).
+ */
+export async function saveRecord(tx: Tx, type: EntityType, previous: RecordRow, previousJson: string, data: JsonObject, at: number, lastUpdated = at): Promise<void> {
   await tx
     .insertInto('entity_versions')
-    .values({ type_id: type.id, entity_id: previous.id, uuid: previous.uuid, created: previous.created, last_updated: previous.last_updated, superseded: lastUpdated, deleted: 0, data: previousJson })
+    .values({ type_id: type.id, entity_id: previous.id, uuid: previous.uuid, created: previous.created, last_updated: previous.last_updated, superseded: at, deleted: 0, data: previousJson })
     .execute();
   await tx.updateTable('entities').set({ data: JSON.stringify(data), last_updated: lastUpdated }).where(inType(type)).where('id', '=', previous.id).execute();
 }
@@ -190,23 +194,26 @@ export async function takeOrphan(tx: Tx, type: EntityType, id: number): Promise<
 }
 
 /**
- * The record as it was at `micros`: the current row if it was already in that state, else the
- * history state whose interval holds the instant; undefined when the record did not exist then.
+ * The record as it was at `micros`: the first state in the history superseded after that
+ * instant, else the current row; undefined when the record did not exist then. A state holds
+ * from the change that made it, which is its lastUpdated except after a `metadata` client's
+ * write (lastUpdated kept, so earlier): the previous state's `superseded` then marks it, and
+ * since that is at or before `micros` for the state found, lastUpdated and created are the
+ * only bounds left to check.
  */
 export async function recordAt(db: Reader, type: EntityType, selector: { id: number } | { uuid: string }, micros: number): Promise<RecordRow | undefined> {
-  const current = await findRecord(db, type, selector);
-  if (current && current.last_updated <= micros) return current.created <= micros ? current : undefined;
   const byId = 'id' in selector;
   const row = await db
     .selectFrom('entity_versions')
     .select(['entity_id', 'uuid', 'created', 'last_updated', 'data'])
     .where(inType(type))
     .where(byId ? 'entity_id' : 'uuid', '=', byId ? selector.id : selector.uuid.toLowerCase())
-    .where('last_updated', '<=', micros)
     .where('superseded', '>', micros)
-    .orderBy('last_updated', 'desc')
+    .orderBy('superseded', 'asc')
+    .orderBy('id', 'asc')
     .limit(1)
     .executeTakeFirst();
-  if (!row || row.created > micros) return undefined;
-  return toRow({ id: row.entity_id, uuid: row.uuid, created: row.created, last_updated: row.last_updated, data: row.data });
+  const state = row ? toRow({ id: row.entity_id, uuid: row.uuid, created: row.created, last_updated: row.last_updated, data: row.data }) : await findRecord(db, type, selector);
+  if (!state || state.created > micros || state.last_updated > micros) return undefined;
+  return state;
 }

@@ -6,6 +6,7 @@ import type { AttrDef } from '../schema/attr-def.js';
 import { lockEntityType, type EntityType } from '../schema/entity-types.js';
 import { applyRules } from '../schema/rules.js';
 import { claimUniqueValues } from '../schema/unique-values.js';
+import { checkWritable, outsideAccessSchema, replaceWritable, type AttributeAccess } from './access.js';
 import { isObject, type Json, type JsonObject } from './json.js';
 import {
   checkConstraints,
@@ -20,7 +21,7 @@ import {
   type MergeContext,
 } from './merge.js';
 import { hashPasswords } from './passwords.js';
-import { schemaPath, targetOf, type PathStep, type Target } from './paths.js';
+import { isReserved, schemaPath, targetOf, type PathStep, type Target } from './paths.js';
 import type { RecordRow } from './present.js';
 import { addOrphans, allocateElementIds, deleteRecord, findRecord, insertRecords, nextTimestamp, saveRecord, takeOrphan, type Selector } from './record-store.js';
 import { uniqueViolation } from './unique-violation.js';
@@ -35,6 +36,14 @@ import { readFields, readTarget, type ReadContext, type WriteMode } from './valu
  * in the history and writes; `unique` is the database's (expression indexes and
  * entity_unique_values), its refusal becoming 361.
  */
+
+/** What the calling client may do to records (docs/registration-permissions.md). */
+export interface WriteOptions {
+  /** The client's write access schema; undefined when it may write every attribute. */
+  access?: AttributeAccess;
+  /** A `metadata` client: the change leaves lastUpdated as it was, the history still records it. */
+  keepLastUpdated?: boolean;
+}
 
 /** `created` / `last_updated` a caller expects the record to still have (NOTES.md §5): 330 when it changed. */
 export interface Guard {
@@ -88,9 +97,10 @@ export function finishNewRecord(type: EntityType, data: JsonObject, argumentName
 }
 
 /** entity.create */
-export async function createRecord(runtime: Runtime, type: EntityType, attributes: unknown): Promise<RecordRow> {
+export async function createRecord(runtime: Runtime, type: EntityType, attributes: unknown, options: WriteOptions = {}): Promise<RecordRow> {
   const read: ReadContext = { mode: 'create', argumentName: 'attributes', passwords: [] };
   const merged = prepareNewRecord(type, attributes, read);
+  if (options.access) checkWritable(options.access, { kind: 'fields', defs: type.attrDefs }, merged, '', 'create', 'attributes');
   await hashPasswords(read.passwords);
   const data = finishNewRecord(type, merged, 'attributes');
   return writing(runtime, type, 'attributes', async (tx) => {
@@ -105,7 +115,7 @@ export async function createRecord(runtime: Runtime, type: EntityType, attribute
   });
 }
 
-export interface PathWrite {
+export interface PathWrite extends WriteOptions {
   selector: Selector;
   mode: 'update' | 'replace';
   /** attribute_name, parsed; undefined writes the whole record. */
@@ -122,20 +132,30 @@ export async function writeRecord(runtime: Runtime, type: EntityType, write: Pat
   const where = write.steps ? write.steps.map((s) => (s.element === undefined ? s.name : `${s.name}#${s.element}`)).join('.') : '';
   const read: ReadContext = { mode: write.mode as WriteMode, argumentName: write.argumentName, passwords: [] };
   const patch = readTarget(target, write.value, where, read);
+  const access = write.access;
+  const targetPath = write.steps ? schemaPath(write.steps) : '';
+  if (access) checkWritable(access, target, patch, targetPath, write.mode, write.argumentName);
+  // Under a write access schema, replace replaces only what the client may write.
+  const limitedReplace = write.mode === 'replace' && access !== undefined && !(targetPath !== '' && access.covers(targetPath)) ? access : undefined;
   await hashPasswords(read.passwords);
-  return changeRecord(runtime, type, write.selector, write.guard, write.argumentName, (data, merge, locked) => {
+  return changeRecord(runtime, type, write.selector, write.guard, write.argumentName, write.keepLastUpdated ?? false, (data, merge, locked) => {
     if (!write.steps) {
-      const merged = mergeFields(locked.attrDefs, data, patch as JsonObject, write.mode, '', merge);
+      const merged = limitedReplace ? replaceWritable(limitedReplace, locked.attrDefs, data, patch as JsonObject, '', merge) : mergeFields(locked.attrDefs, data, patch as JsonObject, write.mode, '', merge);
       return { data: merged, check: (ruled) => checkConstraints(locked.attrDefs, ruled, write.mode === 'update' ? (patch as JsonObject) : undefined, '', merge) };
     }
     const steps = write.steps;
     const slot = locate(data, steps, write.argumentName);
+    const current = slot.get();
     if (target.kind === 'fields') {
-      const current = slot.get();
-      const fields = mergeFields(target.defs, isObject(current) ? current : undefined, patch as JsonObject, write.mode, where, merge);
+      const existing = isObject(current) ? current : undefined;
+      const fields = limitedReplace ? replaceWritable(limitedReplace, target.defs, existing, patch as JsonObject, where, merge) : mergeFields(target.defs, existing, patch as JsonObject, write.mode, where, merge);
       slot.set({ id: slot.element!, ...fields });
+    } else if (limitedReplace) {
+      // checkWritable let through only an object writable in part, given as an object.
+      const fields = replaceWritable(limitedReplace, target.def.attr_defs ?? [], isObject(current) ? current : undefined, patch as JsonObject, where, merge);
+      slot.set(Object.keys(fields).length > 0 ? fields : undefined);
     } else {
-      slot.set(mergeAttribute(target.def, slot.get(), patch, write.mode, where, merge));
+      slot.set(mergeAttribute(target.def, current, patch, write.mode, where, merge));
     }
     prune(data, steps);
     return {
@@ -150,10 +170,11 @@ export async function writeRecord(runtime: Runtime, type: EntityType, write: Pat
 }
 
 /** entity.delete with attribute_name: one attribute, object, plural or plural element goes. */
-export async function deletePath(runtime: Runtime, type: EntityType, selector: Selector, steps: PathStep[], guard: Guard | undefined): Promise<RecordRow> {
+export async function deletePath(runtime: Runtime, type: EntityType, selector: Selector, steps: PathStep[], guard: Guard | undefined, options: WriteOptions = {}): Promise<RecordRow> {
   const last = steps[steps.length - 1];
+  if (options.access && !options.access.covers(schemaPath(steps))) throw outsideAccessSchema('write', schemaPath(steps), 'attribute_name');
   if (last.element === undefined && last.def.constraints?.includes('required')) throw new RegistrationError(362, `${schemaPath(steps)} is required and cannot be deleted`, { argumentName: 'attribute_name' });
-  return changeRecord(runtime, type, selector, guard, 'attribute_name', (data) => {
+  return changeRecord(runtime, type, selector, guard, 'attribute_name', options.keepLastUpdated ?? false, (data) => {
     locate(data, steps, 'attribute_name').set(undefined);
     prune(data, steps);
     return { data, check: () => {} };
@@ -164,12 +185,13 @@ export async function deletePath(runtime: Runtime, type: EntityType, selector: S
  * entity.adopt: the orphaned plural element `childId` (an element entity.replace dropped from
  * a record of this type) joins the plural `steps` names in the record, keeping its id.
  */
-export async function adoptOrphan(runtime: Runtime, type: EntityType, selector: Selector, steps: PathStep[], childId: number): Promise<RecordRow> {
+export async function adoptOrphan(runtime: Runtime, type: EntityType, selector: Selector, steps: PathStep[], childId: number, options: WriteOptions = {}): Promise<RecordRow> {
+  if (options.access && !options.access.covers(schemaPath(steps))) throw outsideAccessSchema('write', schemaPath(steps), 'attribute_name');
   const target = targetOf(steps);
   if (target.kind !== 'attribute' || target.def.type !== 'plural') throw new RegistrationError(200, 'attribute_name must name a plural, like /profiles', { argumentName: 'attribute_name' });
   const plural = target.def;
   const where = steps.map((s) => (s.element === undefined ? s.name : `${s.name}#${s.element}`)).join('.');
-  return changeRecord(runtime, type, selector, undefined, 'attribute_name', async (data, merge, locked, tx) => {
+  return changeRecord(runtime, type, selector, undefined, 'attribute_name', options.keepLastUpdated ?? false, async (data, merge, locked, tx) => {
     const orphan = await takeOrphan(tx, locked, childId);
     if (!orphan) throw new RegistrationError(310, `no orphaned plural element ${childId}`, { argumentName: 'child_id' });
     if (orphan.plural !== schemaPathOf(where)) throw new RegistrationError(200, `element ${childId} was orphaned from ${orphan.plural}, not ${schemaPathOf(where)}`, { argumentName: 'child_id' });
@@ -204,7 +226,8 @@ function keepKnown(defs: readonly AttrDef[], data: JsonObject): JsonObject {
 }
 
 /** entity.delete of a whole record. */
-export async function removeRecord(runtime: Runtime, type: EntityType, selector: Selector, guard: Guard | undefined): Promise<void> {
+export async function removeRecord(runtime: Runtime, type: EntityType, selector: Selector, guard: Guard | undefined, options: WriteOptions = {}): Promise<void> {
+  if (options.access) checkDeletesWhole(options.access, type);
   await runtime.store.write(async (tx) => {
     const locked = await lockEntityType(tx, runtime.store.dialect, type.appId, type.name, 'share');
     const record = await findRecord(tx, locked, selector, runtime.store.dialect);
@@ -215,6 +238,15 @@ export async function removeRecord(runtime: Runtime, type: EntityType, selector:
   });
 }
 
+/**
+ * Deleting whole records takes every attribute with it: a client whose write access schema
+ * leaves some out may not (ours: Janrain does not say).
+ */
+export function checkDeletesWhole(access: AttributeAccess, type: EntityType): void {
+  const outside = type.attrDefs.find((d) => !isReserved(d.name) && !access.covers(d.name));
+  if (outside) throw outsideAccessSchema('write', outside.name, 'type_name');
+}
+
 type Change = (
   data: JsonObject,
   merge: MergeContext,
@@ -223,7 +255,7 @@ type Change = (
 ) => { data: JsonObject; check: (ruled: JsonObject) => void } | Promise<{ data: JsonObject; check: (ruled: JsonObject) => void }>;
 
 /** The transaction every change of an existing record shares. */
-async function changeRecord(runtime: Runtime, type: EntityType, selector: Selector, guard: Guard | undefined, argumentName: string, change: Change): Promise<RecordRow> {
+async function changeRecord(runtime: Runtime, type: EntityType, selector: Selector, guard: Guard | undefined, argumentName: string, keepLastUpdated: boolean, change: Change): Promise<RecordRow> {
   return writing(runtime, type, argumentName, async (tx) => {
     const locked = await lockEntityType(tx, runtime.store.dialect, type.appId, type.name, 'share');
     const record = await findRecord(tx, locked, selector, runtime.store.dialect);
@@ -236,9 +268,10 @@ async function changeRecord(runtime: Runtime, type: EntityType, selector: Select
     changed.check(ruled);
     checkLocallyUnique(locked.attrDefs, ruled, '', merge);
     await giveElementIds(tx, runtime, locked.attrDefs, ruled);
-    const lastUpdated = nextTimestamp(record.last_updated);
-    await saveRecord(tx, locked, record, previousJson, ruled, lastUpdated);
-    await addOrphans(tx, locked, record.id, merge.dropped, lastUpdated);
+    const at = nextTimestamp(record.last_updated);
+    const lastUpdated = keepLastUpdated ? record.last_updated : at;
+    await saveRecord(tx, locked, record, previousJson, ruled, at, lastUpdated);
+    await addOrphans(tx, locked, record.id, merge.dropped, at);
     await claimUniqueValues(tx, locked, record.id, ruled);
     await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'UPDATE', records: [record], before: previousJson, after: ruled });
     return { id: record.id, uuid: record.uuid, created: record.created, last_updated: lastUpdated, data: ruled };
