@@ -58,6 +58,9 @@ interface Delivered {
   attemptedAt: number;
 }
 
+/** Least time between two looks for work after one found nothing. */
+const MIN_LOOK_GAP_MS = 20;
+
 /** How long a run collects delivered events before recording them in one transaction. */
 const RECORD_DELAY_MS = 20;
 
@@ -167,14 +170,20 @@ export class DeliveryWorker {
   }
 
   private async loop(): Promise<void> {
+    let lastEmpty = 0;
     while (!this.stopping) {
       let claimed = 0;
       try {
         const free = this.settings.maxRuns - this.active.size;
-        if (free > 0) {
+        // Writes that create events wake the worker at their pace; when a look just found
+        // nothing new to start, the next one waits a little, so a burst of writes costs a few looks.
+        const gap = lastEmpty + MIN_LOOK_GAP_MS - Date.now();
+        if (gap > 0) await new Promise((resolve) => setTimeout(resolve, gap));
+        if (free > 0 && !this.stopping) {
           this.woken = false;
           const runs = await this.claim(free);
           claimed = runs.length;
+          lastEmpty = claimed === 0 ? Date.now() : 0;
           for (const run of runs) this.spawn(run);
         }
       } catch (err) {
@@ -262,19 +271,21 @@ export class DeliveryWorker {
     });
   }
 
-  /** The earliest open event of each subscription (one pass over the open events' index). */
+  /**
+   * The earliest open event of each enabled subscription: one probe of the open events' index
+   * per subscription, however many events wait behind them.
+   */
   private heads() {
-    return sql`with heads as (select min(id) as id from webhook_events where status in ${OPEN} group by subscription_id)`;
+    return sql`with heads as (select (select min(o.id) from webhook_events o where o.subscription_id = s.id and o.status in ${OPEN}) as id from webhook_subscriptions s where s.enabled = 1)`;
   }
 
   /**
    * Whether a subscription's earliest open event `e` may start a run: due (or its claim
-   * lapsed), nothing else of the subscription in flight, the subscription enabled.
+   * lapsed), and nothing else of the subscription in flight.
    */
   private headCondition(now: number) {
     return sql`((e.status = 'pending' and e.next_attempt_at <= ${now}) or (e.status = 'delivering' and e.lease_expires <= ${now}))
-      and not exists (select 1 from webhook_events p where p.subscription_id = e.subscription_id and p.status = 'delivering' and p.lease_expires > ${now} and p.id <> e.id)
-      and exists (select 1 from webhook_subscriptions s where s.id = e.subscription_id and s.enabled = 1)`;
+      and not exists (select 1 from webhook_events p where p.subscription_id = e.subscription_id and p.status = 'delivering' and p.lease_expires > ${now} and p.id <> e.id)`;
   }
 
   private async runsOf(tx: Tx, subscriptionIds: number[]): Promise<Run[]> {
