@@ -58,7 +58,9 @@ export function groupCommitWriter(db: Db): <T>(fn: (tx: Tx) => Promise<T>) => Pr
   return <T>(fn: (tx: Tx) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
       // Each write runs in its caller's async context (request-scoped state), not the batch opener's.
-      queue.push({ fn: AsyncResource.bind(fn), resolve: resolve as (v: unknown) => void, reject });
+      // (runInAsyncScope directly: AsyncResource.bind also defines deprecated accessors on every call.)
+      const context = new AsyncResource('openrain.write');
+      queue.push({ fn: (tx) => context.runInAsyncScope(fn, undefined, tx), resolve: resolve as (v: unknown) => void, reject });
       if (!draining) {
         draining = true;
         setImmediate(() => void drain());
