@@ -1,15 +1,29 @@
 import type { Selectable } from 'kysely';
 import { digest } from '../crypto/secrets.js';
 import type { Config } from '../config.js';
+import { FreshCache } from '../store/fresh-cache.js';
+import { prepared } from '../store/prepared.js';
 import type { Db } from '../store/store.js';
 import type { PartnerTables } from './tables.js';
 
 export type AppRow = Selectable<PartnerTables['apps']>;
 
+const appByKeyDigest = prepared((db, keyDigest: string) => db.selectFrom('apps').selectAll().where('api_key_digest', '=', keyDigest));
+// Every Social Login call looks its application up by apiKey (see fresh-cache.ts for how long an
+// entry is trusted). Keyed by the key's digest, so that no key is kept in memory.
+const appsByKeyDigest = new FreshCache<AppRow>();
+
 /** The application whose apiKey this is, or undefined. Keys are looked up by digest only. */
 export async function findAppByApiKey(db: Db, apiKey: string): Promise<AppRow | undefined> {
   if (!/^[0-9a-f]{40}$/i.test(apiKey)) return undefined;
-  return db.selectFrom('apps').selectAll().where('api_key_digest', '=', digest(apiKey.toLowerCase())).executeTakeFirst();
+  const keyDigest = digest(apiKey.toLowerCase());
+  const cached = appsByKeyDigest.get(db, keyDigest);
+  if (cached) return cached;
+  const ticket = appsByKeyDigest.ticket(db);
+  const [app] = await appByKeyDigest(db, keyDigest);
+  // Frozen: every caller shares the cached row.
+  if (app) appsByKeyDigest.set(db, keyDigest, Object.freeze(app), ticket);
+  return app;
 }
 
 export async function findAppByAppId(db: Db, appId: string): Promise<AppRow | undefined> {

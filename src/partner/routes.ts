@@ -5,6 +5,7 @@ import { socialErrors } from '../http/errors.js';
 import { boolParam, listParam, type Params } from '../http/params.js';
 import { socialRoute, type Call } from '../http/wire.js';
 import type { Runtime } from '../runtime.js';
+import { cachedRowsChanged } from '../store/fresh-cache.js';
 import { addAdmin, deleteAdmin, emailParam, listAdmins } from './admins.js';
 import { findAppByApiKey, findAppByAppId, findAppByHost, realmHost, realmUrl, type AppRow } from './apps.js';
 import { createApp } from './create-app.js';
@@ -110,6 +111,7 @@ export async function registerPartnerRoutes(app: FastifyInstance, runtime: Runti
   partnerCall(app, runtime, 'app/delete', async ({ params }) => {
     const target = await namedApp(runtime, params);
     await store.write((tx) => tx.deleteFrom('apps').where('id', '=', target.id).execute());
+    cachedRowsChanged(store.db);
   });
 
   partnerCall(app, runtime, 'app/get_properties', async ({ params }) => {
@@ -144,6 +146,7 @@ export async function registerPartnerRoutes(app: FastifyInstance, runtime: Runti
     const target = await namedApp(runtime, params);
     const apiKey = randomHex(20);
     await store.write((tx) => tx.updateTable('apps').set({ api_key_digest: digest(apiKey), api_key_sealed: sealer.seal(apiKey) }).where('id', '=', target.id).execute());
+    cachedRowsChanged(store.db);
     return { apiKey };
   });
 

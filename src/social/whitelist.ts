@@ -1,9 +1,12 @@
+import { prepared } from '../store/prepared.js';
 import type { Db, Store } from '../store/store.js';
 import { parsePattern, patternMatches, urlTarget } from './domain-patterns.js';
 
+const patternsOfApp = prepared((db, appId: number) => db.selectFrom('social_domain_patterns').select('pattern').where('app_id', '=', appId).orderBy('id'));
+
 /** The application's whitelist in the order the patterns were added. */
 export async function getDomainPatterns(db: Db, appId: number): Promise<string[]> {
-  const rows = await db.selectFrom('social_domain_patterns').select('pattern').where('app_id', '=', appId).orderBy('id').execute();
+  const rows = await patternsOfApp(db, appId);
   return rows.map((r) => r.pattern);
 }
 
