@@ -5,8 +5,10 @@ import { RegistrationError } from '../../http/errors.js';
 import type { Params } from '../../http/params.js';
 import type { AppRow } from '../../partner/apps.js';
 import type { Runtime } from '../../runtime.js';
+import { FreshCache } from '../../store/fresh-cache.js';
+import { prepared } from '../../store/prepared.js';
 import { toApiClient, type ApiClient, type ClientRow } from './clients.js';
-import { ipAllowed } from './ip-whitelist.js';
+import { compileWhitelist } from './ip-whitelist.js';
 import { isFresh, signRequest } from './signature.js';
 
 export { ipAllowed } from './ip-whitelist.js';
@@ -56,10 +58,8 @@ export function readCredentials(request: FastifyRequest, params: Params): Client
   return undefined;
 }
 
-/** The client and its application, in one query (every authenticated call pays for it). */
-async function clientRow(runtime: Runtime, clientId: string | undefined): Promise<{ row: ClientRow; app: AppRow } | undefined> {
-  if (!clientId || clientId.length > 64) return undefined;
-  const found = await runtime.store.db
+const clientWithApp = prepared((db, clientId: string) =>
+  db
     .selectFrom('api_clients')
     .innerJoin('apps', 'apps.id', 'api_clients.app_id')
     .selectAll('apps')
@@ -77,8 +77,29 @@ async function clientRow(runtime: Runtime, clientId: string | undefined): Promis
       'api_clients.whitelist as c_whitelist',
       'api_clients.created_at as c_created_at',
     ])
-    .where('api_clients.client_id', '=', clientId)
-    .executeTakeFirst();
+    .where('api_clients.client_id', '=', clientId),
+);
+
+/** A client row as authentication uses it: with its application, its JSON columns parsed and its whitelist compiled. */
+interface KnownClient {
+  row: ClientRow;
+  app: AppRow;
+  client: ApiClient;
+  allows: (ip: string) => boolean;
+}
+
+// Every authenticated call reads its client (see fresh-cache.ts for how long an entry is trusted;
+// clients/* changes drop it at once). Unknown client ids are not kept: they are read every time.
+const knownClients = new FreshCache<KnownClient>();
+
+/** The client and its application, in one query (every authenticated call pays for it, unless cached). */
+async function clientRow(runtime: Runtime, clientId: string | undefined): Promise<KnownClient | undefined> {
+  if (!clientId || clientId.length > 64) return undefined;
+  const db = runtime.store.db;
+  const cached = knownClients.get(db, clientId);
+  if (cached) return cached;
+  const ticket = knownClients.ticket(db);
+  const [found] = await clientWithApp(db, clientId);
   if (!found) return undefined;
   const {
     c_id, c_app_id, c_client_id, c_secret_digest, c_secret_sealed, c_previous_secret_digest, c_previous_secret_sealed, c_previous_secret_expires_at, c_description, c_features, c_whitelist, c_created_at,
@@ -98,7 +119,13 @@ async function clientRow(runtime: Runtime, clientId: string | undefined): Promis
     whitelist: c_whitelist,
     created_at: c_created_at,
   };
-  return { row, app: app as AppRow };
+  const client = toApiClient(row);
+  // Frozen: every caller shares the cached objects.
+  Object.freeze(client.features);
+  Object.freeze(client.whitelist);
+  const known: KnownClient = Object.freeze({ row: Object.freeze(row), app: Object.freeze(app as AppRow), client: Object.freeze(client), allows: compileWhitelist(client.whitelist) });
+  knownClients.set(db, clientId, known, ticket);
+  return known;
 }
 
 /** The old secret's digest / sealed form while `clients/reset_secret`'s grace period lasts. */
@@ -149,7 +176,6 @@ export async function authenticateClient(runtime: Runtime, request: FastifyReque
   } else if (!secretMatches(row, credentials.secret, now)) {
     throw new RegistrationError(402, 'invalid client credentials');
   }
-  const client = toApiClient(row!);
-  if (!ipAllowed(request.ip, client.whitelist)) throw new RegistrationError(403, 'this client may not call from this address');
-  return { app: found!.app, client };
+  if (!found!.allows(request.ip)) throw new RegistrationError(403, 'this client may not call from this address');
+  return { app: found!.app, client: found!.client };
 }

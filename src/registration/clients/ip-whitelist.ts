@@ -26,7 +26,7 @@ export function parseCidr(cidr: string): Subnet | undefined {
 const compiled = new Map<string, BlockList>();
 const COMPILED_LIMIT = 1000;
 
-function blockListOf(cidrs: string[]): BlockList {
+function blockListOf(cidrs: readonly string[]): BlockList {
   const key = cidrs.join(',');
   let list = compiled.get(key);
   if (list) return list;
@@ -40,15 +40,23 @@ function blockListOf(cidrs: string[]): BlockList {
   return list;
 }
 
-function allowsAll(cidrs: string[]): boolean {
+function allowsAll(cidrs: readonly string[]): boolean {
   return cidrs.includes('0.0.0.0/0') && cidrs.includes('::/0');
 }
 
 /** Whether `ip` lies in one of the CIDRs; malformed entries match nothing. */
-export function ipAllowed(ip: string, cidrs: string[]): boolean {
-  const address = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-  const family = isIP(address);
-  if (!family) return false;
-  if (allowsAll(cidrs)) return true;
-  return blockListOf(cidrs).check(address, family === 4 ? 'ipv4' : 'ipv6');
+export function ipAllowed(ip: string, cidrs: readonly string[]): boolean {
+  return compileWhitelist(cidrs)(ip);
+}
+
+/** ipAllowed for one whitelist, parsed once: for callers that check the same whitelist often. */
+export function compileWhitelist(cidrs: readonly string[]): (ip: string) => boolean {
+  const all = allowsAll(cidrs);
+  const list = all ? undefined : blockListOf(cidrs);
+  return (ip) => {
+    const address = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+    const family = isIP(address);
+    if (!family) return false;
+    return all || list!.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  };
 }

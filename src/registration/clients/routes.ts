@@ -4,6 +4,8 @@ import { RegistrationError } from '../../http/errors.js';
 import { intParam, listParam } from '../../http/params.js';
 import { registrationRoute, type Call } from '../../http/wire.js';
 import type { Runtime } from '../../runtime.js';
+import { cachedRowsChanged } from '../../store/fresh-cache.js';
+import type { Tx } from '../../store/store.js';
 import { authorize, type Authorized } from '../authorize.js';
 import type { Endpoint } from '../permissions.js';
 import { checkFeatureSet, clientFeatureSchema, createClient, deleteClient, listClients, MAX_SECRET_GRACE_HOURS, resetSecret, setDescription, setFeatures, setWhitelist } from './clients.js';
@@ -41,6 +43,14 @@ function plainText(text: string): string {
 export function registerClientRoutes(app: FastifyInstance, runtime: Runtime): void {
   const { store } = runtime;
   const owner = (call: Call, endpoint: Endpoint): Promise<Authorized> => authorize(runtime, call, endpoint);
+  // Changes to existing clients: authentication keeps clients for a moment, so they are dropped once committed.
+  const change = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
+    try {
+      return await store.write(fn);
+    } finally {
+      cachedRowsChanged(store.db);
+    }
+  };
 
   registrationRoute(app, '/clients/add', async (call) => {
     const { app: owning } = await owner(call, 'clients/add');
@@ -60,28 +70,28 @@ export function registerClientRoutes(app: FastifyInstance, runtime: Runtime): vo
   registrationRoute(app, '/clients/delete', async (call) => {
     const { app: owning } = await owner(call, 'clients/delete');
     const p = call.params.parse(deleteParams);
-    await store.write((tx) => deleteClient(tx, store.dialect, owning.id, p.client_id_for_deletion));
+    await change((tx) => deleteClient(tx, store.dialect, owning.id, p.client_id_for_deletion));
     return {};
   });
 
   registrationRoute(app, '/clients/reset_secret', async (call) => {
     const { app: owning } = await owner(call, 'clients/reset_secret');
     const p = call.params.parse(resetParams);
-    const secret = await store.write((tx) => resetSecret(tx, owning.id, p.for_client_id, p.hours_to_live, runtime.sealer));
+    const secret = await change((tx) => resetSecret(tx, owning.id, p.for_client_id, p.hours_to_live, runtime.sealer));
     return { new_secret: secret };
   });
 
   registrationRoute(app, '/clients/set_description', async (call) => {
     const { app: owning } = await owner(call, 'clients/set_description');
     const p = call.params.parse(describeParams);
-    await store.write((tx) => setDescription(tx, owning.id, p.for_client_id, plainText(p.description)));
+    await change((tx) => setDescription(tx, owning.id, p.for_client_id, plainText(p.description)));
     return {};
   });
 
   registrationRoute(app, '/clients/set_features', async (call) => {
     const { app: owning } = await owner(call, 'clients/set_features');
     const p = call.params.parse(featureParams);
-    await store.write((tx) => setFeatures(tx, store.dialect, owning.id, p.for_client_id, p.features));
+    await change((tx) => setFeatures(tx, store.dialect, owning.id, p.for_client_id, p.features));
     return {};
   });
 
@@ -89,14 +99,14 @@ export function registerClientRoutes(app: FastifyInstance, runtime: Runtime): vo
     const { app: owning } = await owner(call, 'clients/set_whitelist');
     const p = call.params.parse(whitelistParams);
     if (p.whitelist.length === 0) throw new RegistrationError(200, 'whitelist must list at least one CIDR; clients/clear_whitelist allows every address again', { argumentName: 'whitelist' });
-    await store.write((tx) => setWhitelist(tx, owning.id, p.for_client_id, p.whitelist.map((c) => c.trim())));
+    await change((tx) => setWhitelist(tx, owning.id, p.for_client_id, p.whitelist.map((c) => c.trim())));
     return {};
   });
 
   registrationRoute(app, '/clients/clear_whitelist', async (call) => {
     const { app: owning } = await owner(call, 'clients/clear_whitelist');
     const p = call.params.parse(clientParams);
-    await store.write((tx) => setWhitelist(tx, owning.id, p.for_client_id, undefined));
+    await change((tx) => setWhitelist(tx, owning.id, p.for_client_id, undefined));
     return {};
   });
 }
