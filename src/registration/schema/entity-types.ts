@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { RegistrationError } from '../../http/errors.js';
+import { FreshCache } from '../../store/fresh-cache.js';
+import { prepared } from '../../store/prepared.js';
 import type { Db, Dialect, Tx } from '../../store/store.js';
 import type { AttributeInfo } from '../records/filter/attribute.js';
 import { attrDefSchema, type AttrDef } from './attr-def.js';
@@ -69,13 +71,25 @@ export function unknownEntityType(name: string): RegistrationError {
   return new RegistrationError(222, `unknown entity type ${JSON.stringify(name)}`, { argumentName: 'type_name' });
 }
 
+const typeHead = prepared((db, appId: number, name: string) => db.selectFrom('entity_types').select(['id', 'updated_at']).where('app_id', '=', appId).where('name', '=', name));
+
+// Types whose head was read within the last moment (see fresh-cache.ts): reads outside
+// transactions skip the head query. Schema changes drop them once committed.
+const recentlyChecked = new FreshCache<EntityType>();
+
 /** The entity type, or undefined. Served from a cache keyed by the row's updated_at. */
 export async function findEntityType(db: Reader, appId: number, name: string): Promise<EntityType | undefined> {
-  const head = await db.selectFrom('entity_types').select(['id', 'updated_at']).where('app_id', '=', appId).where('name', '=', name).executeTakeFirst();
-  if (!head) return undefined;
   const key = cacheKey(appId, name);
+  const fresh = recentlyChecked.get(db, key);
+  if (fresh) return fresh;
+  const ticket = recentlyChecked.ticket(db);
+  const [head] = await typeHead(db, appId, name);
+  if (!head) return undefined;
   const hit = cache.get(key);
-  if (hit && hit.type.id === head.id && hit.type.updatedAt === head.updated_at) return hit.type;
+  if (hit && hit.type.id === head.id && hit.type.updatedAt === head.updated_at) {
+    recentlyChecked.set(db, key, hit.type, ticket);
+    return hit.type;
+  }
   const type = await loadEntityType(db, appId, head.id);
   if (!type) return undefined;
   // Only committed states are cached: a transaction may still roll back a state it wrote, and
@@ -83,6 +97,7 @@ export async function findEntityType(db: Reader, appId: number, name: string): P
   if (db.isTransaction) return type;
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   cache.set(key, { type });
+  recentlyChecked.set(db, key, type, ticket);
   return type;
 }
 

@@ -4,6 +4,7 @@ import { ParameterError, RegistrationError } from '../../http/errors.js';
 import { boolParam, jsonParam, listParam, type Params } from '../../http/params.js';
 import { registrationRoute, type Call } from '../../http/wire.js';
 import type { Runtime } from '../../runtime.js';
+import { cachedRowsChanged } from '../../store/fresh-cache.js';
 import { parseDateTime } from '../records/datetime.js';
 import { requireClientOfApp } from '../clients/clients.js';
 import { requireOwnerClient } from '../owner-auth.js';
@@ -78,7 +79,14 @@ function attributeList(params: Params, name: string): string[] {
 export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): void {
   const { store } = runtime;
   const owner = async ({ params, request }: Call) => (await requireOwnerClient(runtime, request, params)).app.id;
-  const write = <T>(fn: (w: SchemaWriter) => Promise<T>) => store.write((tx) => fn({ tx, dialect: store.dialect }));
+  // Reads keep entity types for a moment (entity-types.ts): a committed change drops them.
+  const write = async <T>(fn: (w: SchemaWriter) => Promise<T>): Promise<T> => {
+    try {
+      return await store.write((tx) => fn({ tx, dialect: store.dialect }));
+    } finally {
+      cachedRowsChanged(store.db);
+    }
+  };
   const type = (appId: number, name: string): Promise<EntityType> => getEntityType(store.db, appId, name);
 
   registrationRoute(app, '/entityType', async (call) => {
