@@ -2,6 +2,7 @@ import { sql, type Insertable } from 'kysely';
 import { digest } from '../../crypto/secrets.js';
 import { RegistrationError } from '../../http/errors.js';
 import type { Runtime } from '../../runtime.js';
+import { prepared } from '../../store/prepared.js';
 import type { Db, Tx } from '../../store/store.js';
 import { clientSetting, settingSql } from '../settings/settings.js';
 import type { AccessTables } from './tables.js';
@@ -70,22 +71,34 @@ export async function issueTokens(runtime: Runtime, tx: Tx, grant: TokenGrant): 
   const family = grant.family ?? (refresh ? newFamily() : undefined);
   const accessToken = newSecretToken();
   const refreshToken = refresh ? newSecretToken() : undefined;
-  const common = { app_id: grant.app.id, client_id: grant.client.clientId, ...subjectColumns(grant.subject), family: family ?? null, created_at: now };
-  const rows: Insertable<AccessTables['oauth_tokens']>[] = [
-    {
-      ...common,
-      kind: 'access',
-      token_digest: digest(accessToken),
-      refresh_secret_sealed: grant.refreshSecret ? runtime.sealer.seal(grant.refreshSecret) : null,
-      expires_at: now + lifetime * 1000,
-      used_at: null,
-    },
-  ];
-  if (refreshToken) rows.push({ ...common, kind: 'refresh', token_digest: digest(refreshToken), refresh_secret_sealed: null, expires_at: null, used_at: null });
-  await tx.insertInto('oauth_tokens').values(rows).execute();
-  if (!refreshToken) return { access_token: accessToken, expires_in: lifetime };
+  const { id, uuid, typeName } = grant.subject;
+  const sealed = grant.refreshSecret ? runtime.sealer.seal(grant.refreshSecret) : null;
+  const expiresAt = now + lifetime * 1000;
+  if (!refreshToken) {
+    await insertAccessToken(tx, grant.app.id, grant.client.clientId, id, uuid, typeName, family ?? null, now, digest(accessToken), sealed, expiresAt);
+    return { access_token: accessToken, expires_in: lifetime };
+  }
+  await insertTokenPair(tx, grant.app.id, grant.client.clientId, id, uuid, typeName, family ?? null, now, digest(accessToken), sealed, expiresAt, digest(refreshToken));
   return { access_token: accessToken, expires_in: lifetime, refresh_token: refreshToken, family };
 }
+
+type TokenRow = Insertable<AccessTables['oauth_tokens']>;
+
+function accessTokenRow(appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, tokenDigest: string, refreshSecretSealed: string | null, expiresAt: number): TokenRow {
+  return { app_id: appId, client_id: clientId, ...subjectColumns({ id: entityId, uuid: entityUuid, typeName }), family, created_at: createdAt, kind: 'access', token_digest: tokenDigest, refresh_secret_sealed: refreshSecretSealed, expires_at: expiresAt, used_at: null };
+}
+
+// Every token grant inserts one of these two statements: prepared (store/prepared.ts).
+const insertAccessToken = prepared((db, appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, tokenDigest: string, refreshSecretSealed: string | null, expiresAt: number) =>
+  db.insertInto('oauth_tokens').values(accessTokenRow(appId, clientId, entityId, entityUuid, typeName, family, createdAt, tokenDigest, refreshSecretSealed, expiresAt)),
+);
+
+const insertTokenPair = prepared(
+  (db, appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, accessDigest: string, refreshSecretSealed: string | null, expiresAt: number, refreshDigest: string) => {
+    const access = accessTokenRow(appId, clientId, entityId, entityUuid, typeName, family, createdAt, accessDigest, refreshSecretSealed, expiresAt);
+    return db.insertInto('oauth_tokens').values([access, { ...access, kind: 'refresh', token_digest: refreshDigest, refresh_secret_sealed: null, expires_at: null }]);
+  },
+);
 
 export interface AccessTokenInfo {
   appId: number;
@@ -118,6 +131,19 @@ export async function revokeFamily(tx: Tx, appId: number, family: string): Promi
 
 type Rotation = { ok: IssuedTokens } | { reused: true } | { unknown: true };
 
+/** Spends an unspent refresh token, reading what the next pair needs in the same statement. */
+const spendRefreshToken = prepared((db, usedAt: number, tokenDigest: string, appId: number, clientId: string) =>
+  db
+    .updateTable('oauth_tokens')
+    .set({ used_at: usedAt })
+    .where('token_digest', '=', tokenDigest)
+    .where('kind', '=', 'refresh')
+    .where('app_id', '=', appId)
+    .where('client_id', '=', clientId)
+    .where('used_at', 'is', null)
+    .returning(['family', 'entity_id', 'entity_uuid', 'type_name', rowLifetimeSetting('oauth_tokens')]),
+);
+
 /**
  * oauth/token `grant_type=refresh_token`: spends the refresh token and issues the next pair in
  * its family, in one transaction. The token is spent by a conditional update, so of two
@@ -128,17 +154,7 @@ export async function rotateRefreshToken(runtime: Runtime, app: { id: number }, 
   const tokenDigest = digest(refreshToken);
   // Failures are answered after the transaction commits: throwing inside it would undo the revocation.
   const outcome = await runtime.store.write<Rotation>(async (tx) => {
-    const now = Date.now();
-    const spent = await tx
-      .updateTable('oauth_tokens')
-      .set({ used_at: now })
-      .where('token_digest', '=', tokenDigest)
-      .where('kind', '=', 'refresh')
-      .where('app_id', '=', app.id)
-      .where('client_id', '=', client.clientId)
-      .where('used_at', 'is', null)
-      .returning(['family', 'entity_id', 'entity_uuid', 'type_name', rowLifetimeSetting('oauth_tokens')])
-      .executeTakeFirst();
+    const [spent] = await spendRefreshToken(tx, Date.now(), tokenDigest, app.id, client.clientId);
     if (spent) return { ok: await issueTokens(runtime, tx, { app, client, subject: subjectOfRow(spent), family: spent.family ?? undefined, lifetime: lifetimeOf(spent.lifetime_setting) }) };
     const known = await tx.selectFrom('oauth_tokens').select('family').where('token_digest', '=', tokenDigest).where('kind', '=', 'refresh').where('app_id', '=', app.id).where('client_id', '=', client.clientId).executeTakeFirst();
     if (!known?.family) return { unknown: true };
