@@ -4,7 +4,7 @@ import { SocialError } from '../http/errors.js';
 import { boolParam, listParam } from '../http/params.js';
 import { socialRoute } from '../http/wire.js';
 import type { Runtime } from '../runtime.js';
-import { appOfApiKeyForTokenExchange } from './api-key.js';
+import { appOfApiKey } from './api-key.js';
 import { redeemToken, type RedeemedToken, type SignInAnswer } from './tokens.js';
 
 /** The extended sections auth_info adds with `extended=true` when the sign-in produced them. */
@@ -44,7 +44,7 @@ export function registerAuthInfoRoutes(app: FastifyInstance, runtime: Runtime): 
   const { store, sealer } = runtime;
 
   socialRoute(app, '/api/v2/auth_info', async ({ params }) => {
-    const target = await appOfApiKeyForTokenExchange(runtime, params);
+    const target = await appOfApiKey(runtime, params);
     const p = params.parse(authInfoParams);
     const redeemed = await redeemToken(store, sealer, target.id, p.token, { tokenUrl: p.tokenUrl || undefined });
     return bodyOf(redeemed, p.extended ?? false);
@@ -54,7 +54,7 @@ export function registerAuthInfoRoutes(app: FastifyInstance, runtime: Runtime): 
   // exchanged exactly as by auth_info; the answer maps every token to its auth_info body, or to
   // its own `{stat:"fail",err}` (ours: no surviving document shows Janrain's exact shape).
   socialRoute(app, '/api/v2/auth_infos', async ({ params }) => {
-    const target = await appOfApiKeyForTokenExchange(runtime, params);
+    const target = await appOfApiKey(runtime, params);
     const p = params.parse(authInfosParams);
     const results: Record<string, unknown> = {};
     for (const token of new Set(p.tokens)) {
