@@ -7,6 +7,7 @@ import type { JsonObject } from '../../records/json.js';
 import { fullSelection, presentRecord, selectAttributes, type RecordRow } from '../../records/present.js';
 import { accessSchemaFor } from '../../schema/access-schemas.js';
 import type { EntityType } from '../../schema/entity-types.js';
+import { writeRecord } from '../../records/writes.js';
 import type { Flow } from '../model/index.js';
 import type { NativeCall } from './context.js';
 
@@ -39,15 +40,25 @@ export async function captureUser(nc: NativeCall, record: RecordRow): Promise<Js
   return presentRecord(record, paths ? selectAttributes(type.attrDefs, paths) : fullSelection(type.attrDefs));
 }
 
+export interface SignInAnswer {
+  /** Changes of the record that go with this sign-in (lastLogin, a rehashed password, profiles). */
+  changes?: JsonObject;
+  /** Work in the transaction that issues the token or code: spending tokens, clearing failed sign-ins, queuing mail. */
+  within?: (tx: Tx) => Promise<void>;
+}
+
 /**
- * Issues what `response_type` asks for, in one transaction with `within` (spending tokens,
- * clearing failed sign-ins, queuing mail), and answers the sign-in.
+ * Writes the sign-in's changes and issues what `response_type` asks for, and answers the
+ * sign-in. The two writes are started together so that on SQLite they share one commit (group
+ * commit: one fsync, not two, per sign-in); on PostgreSQL they run side by side.
  */
-export async function answerSignIn(nc: NativeCall, record: RecordRow, isNew: boolean, within?: (tx: Tx) => Promise<void>): Promise<Body> {
+export async function answerSignIn(nc: NativeCall, record: RecordRow, isNew: boolean, options: SignInAnswer = {}): Promise<Body> {
   const { runtime, auth, type, answering } = nc;
   const subject = { id: record.id, uuid: record.uuid, typeName: type.name };
-  const issued = await runtime.store.write(async (tx) => {
-    await within?.(tx);
+  const changes = options.changes ?? {};
+  const written = Object.keys(changes).length ? writeRecord(runtime, type, { selector: { id: record.id }, mode: 'update', value: changes, argumentName: 'form' }) : Promise.resolve(record);
+  const issued = runtime.store.write(async (tx) => {
+    await options.within?.(tx);
     const out: Body = {};
     if (answering.responseType !== 'code') {
       const tokens = await issueTokens(runtime, tx, { app: auth.app, client: auth.client, subject, refresh: false, refreshSecret: answering.refreshSecret });
@@ -56,7 +67,8 @@ export async function answerSignIn(nc: NativeCall, record: RecordRow, isNew: boo
     if (answering.responseType !== 'token') out.authorization_code = await createAuthorizationCode(tx, { app: auth.app, client: auth.client, subject, redirectUri: answering.redirectUri });
     return out;
   });
-  return { capture_user: await captureUser(nc, record), is_new: isNew, ...issued };
+  const [after, grant] = await Promise.all([written, issued]);
+  return { capture_user: await captureUser(nc, after), is_new: isNew, ...grant };
 }
 
 /**

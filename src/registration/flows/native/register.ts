@@ -27,9 +27,11 @@ async function register(nc: NativeCall, formName: string, attributes: JsonObject
   // A new account whose address nobody vouched for yet gets the verification mail when the client has verify_email_url.
   const verified = typeof attributes.emailVerified === 'string';
   const base = verified ? undefined : await verificationLinkBase(nc, { fallback: false });
-  return answerSignIn(nc, record, true, async (tx) => {
-    await within?.(tx, record);
-    if (base) await queueVerificationMail(tx, nc, record, base);
+  return answerSignIn(nc, record, true, {
+    within: async (tx) => {
+      await within?.(tx, record);
+      if (base) await queueVerificationMail(tx, nc, record, base);
+    },
   });
 }
 

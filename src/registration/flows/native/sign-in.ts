@@ -4,7 +4,7 @@ import { boolParam } from '../../../http/params.js';
 import type { Tx } from '../../../store/store.js';
 import type { JsonObject } from '../../records/json.js';
 import type { RecordRow } from '../../records/present.js';
-import { createRecord, writeRecord } from '../../records/writes.js';
+import { createRecord } from '../../records/writes.js';
 import { formFieldsFromProfile, readForm } from '../model/index.js';
 import { recordLoginSuccess } from '../safety/index.js';
 import { answerSignIn, loginChanges, nowDateTime, type Body } from './answer.js';
@@ -32,11 +32,9 @@ async function mergeableInto(nc: NativeCall, record: RecordRow, identity: Social
   return !holder;
 }
 
-/** The sign-in's write: lastLogin, plus whatever else goes with it (profiles, a rehashed password). */
-async function signInWrite(nc: NativeCall, record: RecordRow, method: string, extra: JsonObject): Promise<RecordRow> {
-  const value = { ...loginChanges(nc.type, method), ...extra };
-  if (Object.keys(value).length === 0) return record;
-  return writeRecord(nc.runtime, nc.type, { selector: { id: record.id }, mode: 'update', value, argumentName: 'token' });
+/** The sign-in's changes: lastLogin, plus whatever else goes with it (profiles, a rehashed password). */
+function signInChanges(nc: NativeCall, method: string, extra: JsonObject): JsonObject {
+  return { ...loginChanges(nc.type, method), ...extra };
 }
 
 /** The profiles changes of a social sign-in: the identity used refreshed, the merged one added. */
@@ -71,14 +69,14 @@ export async function authNative(nc: NativeCall): Promise<Body> {
     });
     const now = nowDateTime();
     const mergedProvider = adds ? await providerOf(runtime, auth.app, merging) : provider;
-    const record = await signInWrite(nc, holder, provider, profileChanges(nc, holder, identity, adds ? { identity: merging, provider: mergedProvider } : undefined, now));
-    return answerSignIn(nc, record, false);
+    return answerSignIn(nc, holder, false, { changes: signInChanges(nc, provider, profileChanges(nc, holder, identity, adds ? { identity: merging, provider: mergedProvider } : undefined, now)) });
   }
 
   if (holder) {
-    await runtime.store.write((tx) => spendSocialToken(tx, auth.app, identity, 'token'));
-    const record = await signInWrite(nc, holder, provider, profileChanges(nc, holder, identity, undefined, nowDateTime()));
-    return answerSignIn(nc, record, false);
+    return answerSignIn(nc, holder, false, {
+      changes: signInChanges(nc, provider, profileChanges(nc, holder, identity, undefined, nowDateTime())),
+      within: (tx) => spendSocialToken(tx, auth.app, identity, 'token'),
+    });
   }
 
   const email = emailOf(identity);
@@ -99,7 +97,7 @@ async function thinRegistration(nc: NativeCall, identity: SocialIdentity, provid
   const attributes: JsonObject = { ...attributesFromProfile(type, identity), ...loginChanges(type, provider, now), [PROFILES]: [newProfileElement(type, identity, provider, now)] };
   if (verifiedEmailOf(identity) && type.attrDefs.some((d) => d.name === 'emailVerified')) attributes.emailVerified = now;
   const record = await createRecord(runtime, type, attributes);
-  return answerSignIn(nc, record, true, (tx: Tx) => useSocialToken(tx, auth.app, identity).then(() => undefined));
+  return answerSignIn(nc, record, true, { within: (tx: Tx) => useSocialToken(tx, auth.app, identity).then(() => undefined) });
 }
 
 export async function authNativeTraditional(nc: NativeCall): Promise<Body> {
@@ -115,6 +113,5 @@ export async function authNativeTraditional(nc: NativeCall): Promise<Body> {
     await runtime.store.write((tx) => spendSocialToken(tx, auth.app, merging, 'merge_token'));
     if (adds) changes = { ...changes, ...profileChanges(nc, record, undefined, { identity: merging, provider: await providerOf(runtime, auth.app, merging) }, nowDateTime()) };
   }
-  const signedIn = await signInWrite(nc, record, 'capture', changes);
-  return answerSignIn(nc, signedIn, false, (tx) => recordLoginSuccess(tx, auth.app, who));
+  return answerSignIn(nc, record, false, { changes: signInChanges(nc, 'capture', changes), within: (tx) => recordLoginSuccess(tx, auth.app, who) });
 }
