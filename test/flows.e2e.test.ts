@@ -144,6 +144,8 @@ describeEachDatabase(
       expect(link.searchParams.get('from')).toBe('mail');
       const verified = await call(server().url, '/access/useVerificationCode', { verification_code: link.searchParams.get('verification_code')! });
       expect(verified.json).toEqual({ stat: 'ok', uuid });
+      // seed 004: a code not recognized (here: already used) is invalid_argument.
+      expectError(await call(server().url, '/access/useVerificationCode', { verification_code: link.searchParams.get('verification_code')! }), 200, 'invalid_argument');
       expect((await s.entity(uuid)).emailVerified).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
       // Verified now: asking again is seed 004's triggered_error.
       expectError(await s.native('verify_email_native', { form: 'resendVerificationForm', signInEmailAddress: email }), 540, 'triggered_error');
@@ -280,6 +282,12 @@ describeEachDatabase(
       const back = await s.native('auth_native', { token: await s.socialToken('github', linus), thin_registration: 'true' });
       expect(back.json).toMatchObject({ stat: 'ok', is_new: false, capture_user: { uuid: created.json.capture_user.uuid } });
 
+      // An address the provider does not vouch for is stored unverified and gets the verification mail.
+      const unvouched = persona('Unvouched', { email_verified: false });
+      const thin = await s.native('auth_native', { token: await s.socialToken('google', unvouched), thin_registration: 'true' });
+      expect(thin.json).toMatchObject({ stat: 'ok', is_new: true, capture_user: { email: unvouched.email, emailVerified: null } });
+      await nextMail(unvouched.email, /verification_code=/);
+
       const silent = persona('Silent', { email: undefined, email_verified: undefined });
       expectError(await s.native('auth_native', { token: await s.socialToken('google', silent), thin_registration: 'true' }), 310, 'record_not_found');
     });
@@ -291,8 +299,9 @@ describeEachDatabase(
       const uuid = account.json.capture_user.uuid;
       const ada = persona('Ada', { email });
       const token = await s.socialToken('google', ada);
-      const conflict = await s.native('auth_native', { token, registration_form: 'socialRegistrationForm' });
+      const conflict = await s.native('auth_native', { token, registration_form: 'socialRegistrationForm', thin_registration: 'true' });
       expectError(conflict, 380, 'email_address_in_use');
+      expect(conflict.json.prereg_fields).toBeUndefined();
       expect(conflict.json).toMatchObject({
         error_description: 'a user already exists with that email address',
         existing_provider: 'capture',
@@ -581,6 +590,27 @@ describeEachDatabase(
       const code = /verification_code=([a-z0-9]+)/.exec(mail.text)![1];
       expect((await call(server().url, '/access/useVerificationCode', { verification_code: code })).json.stat).toBe('ok');
     }, 60_000);
+
+    it('updates the email address through editProfileForm: no longer verified, a verification mail to the new one, another account\'s address refused', async () => {
+      const s = await site();
+      const first = `${unique('old')}@example.com`;
+      const other = `${unique('taken')}@example.com`;
+      await s.native('register_native_traditional', registration(other));
+      const reg = await s.native('register_native_traditional', registration(first));
+      const code = /verification_code=([a-z0-9]+)/.exec((await nextMail(first, /verification_code=/)).text)![1];
+      expect((await call(server().url, '/access/useVerificationCode', { verification_code: code })).json.stat).toBe('ok');
+      const profile = { access_token: reg.json.access_token, form: 'editProfileForm', firstName: 'Ada', lastName: 'Lovelace', displayName: 'Ada L.' };
+      const clash = await s.native('update_profile_native', { ...profile, emailAddress: other });
+      expectError(clash, 390, 'invalid_form_fields');
+      expect(clash.json.invalid_fields).toEqual({ emailAddress: ['Email address is already in use.'] });
+      // Its own address is no clash.
+      expect((await s.native('update_profile_native', { ...profile, emailAddress: first.toUpperCase() })).json.capture_user.emailVerified).toMatch(/^\d{4}-/);
+      const moved = `${unique('new')}@example.com`;
+      const changed = await s.native('update_profile_native', { ...profile, emailAddress: moved });
+      expect(changed.json.capture_user).toMatchObject({ email: moved, emailVerified: null });
+      await nextMail(moved, /verification_code=/);
+      expect((await s.native('auth_native_traditional', signIn(moved, 'first-Secret1'))).json.stat).toBe('ok');
+    });
   },
   { SMTP_URL: smtp.url },
 );

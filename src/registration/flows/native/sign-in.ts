@@ -10,6 +10,7 @@ import { recordLoginSuccess } from '../safety/index.js';
 import { answerSignIn, loginChanges, nowDateTime, type Body } from './answer.js';
 import { optionalText, requiredText, type NativeCall } from './context.js';
 import { alreadyLinked, keepsIdentities, linkedProfiles, recordByIdentifier, recordByKey, PROFILES } from './lookups.js';
+import { queueVerificationMail, verificationLinkBase } from './mail-links.js';
 import { checkPasswordSignIn } from './password-sign-in.js';
 import { attributesFromProfile, emailOf, existingAccountDetails, newProfileElement, providerOf, refreshedProfileElement, verifiedEmailOf } from './social-profile.js';
 import { socialIdentityOf, spendSocialToken, useSocialToken, type SocialIdentity } from './social-tokens.js';
@@ -97,7 +98,14 @@ async function thinRegistration(nc: NativeCall, identity: SocialIdentity, provid
   const attributes: JsonObject = { ...attributesFromProfile(type, identity), ...loginChanges(type, provider, now), [PROFILES]: [newProfileElement(type, identity, provider, now)] };
   if (verifiedEmailOf(identity) && type.attrDefs.some((d) => d.name === 'emailVerified')) attributes.emailVerified = now;
   const record = await createRecord(runtime, type, attributes);
-  return answerSignIn(nc, record, true, { within: (tx: Tx) => useSocialToken(tx, auth.app, identity).then(() => undefined) });
+  // An address the provider did not vouch for gets the verification mail, as a registration's does.
+  const base = attributes.emailVerified ? undefined : await verificationLinkBase(nc, { fallback: false });
+  return answerSignIn(nc, record, true, {
+    within: async (tx: Tx) => {
+      await useSocialToken(tx, auth.app, identity);
+      if (base) await queueVerificationMail(tx, nc, record, base);
+    },
+  });
 }
 
 export async function authNativeTraditional(nc: NativeCall): Promise<Body> {
