@@ -16,8 +16,9 @@ export type RawParams = Record<string, string>;
 export function flattenSource(source: unknown, into: RawParams): void {
   if (source === null || source === undefined) return;
   if (typeof source !== 'object' || Array.isArray(source)) throw new ParameterError('invalid', 'body', 'expected an object of parameters');
-  for (const [name, value] of Object.entries(source as Record<string, unknown>)) {
-    const text = toText(name, value);
+  const values = source as Record<string, unknown>;
+  for (const name of Object.keys(values)) {
+    const text = toText(name, values[name]);
     if (text === undefined) continue;
     const previous = into[name];
     if (previous !== undefined && previous !== text) throw new ParameterError('duplicate', name, 'given twice with different values');
@@ -26,6 +27,7 @@ export function flattenSource(source: unknown, into: RawParams): void {
 }
 
 function toText(name: string, value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
   if (value === undefined) return undefined;
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
     // Repeated form fields: identical repeats are harmless, different ones are ambiguous.
@@ -34,13 +36,13 @@ function toText(name: string, value: unknown): string | undefined {
     return value[0];
   }
   if (Buffer.isBuffer(value)) return value.toString('utf8');
-  if (typeof value === 'string') return value;
   if (value === null) return 'null';
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 export function checkValues(raw: RawParams): void {
-  for (const [name, value] of Object.entries(raw)) {
+  for (const name of Object.keys(raw)) {
+    const value = raw[name];
     if (value.length > MAX_PARAMETER_LENGTH) throw new ParameterError('invalid', name, 'too long');
     if (BINARY.test(value)) throw new ParameterError('invalid', name, 'contains binary data');
   }
