@@ -484,7 +484,13 @@ describeEachDatabase(
       const free = `${unique('free')}@example.com`;
       await s.native('register_native_traditional', registration(free));
       expect((await s.native('auth_native_traditional', signIn(free, 'first-Secret1'))).json.stat).toBe('ok');
-    });
+
+      // Per address: 50 failures across many accounts lock the address, for every account.
+      for (let i = 0; i < 43; i++) expectError(await s.native('auth_native_traditional', signIn(`${unique('spray')}@example.com`, 'guess-Secret1')), 210, 'invalid_credentials');
+      const sprayed = await s.native('auth_native_traditional', signIn(free, 'first-Secret1'));
+      expectError(sprayed, 510, 'api_limit_error');
+      expect(sprayed.json.retry_after).toBeGreaterThan(0);
+    }, 60_000);
 
     it('answers the seed 002 errors: missing and unknown flow, version and locale, invalid token, clients without login_client; and reads client defaults', async () => {
       const s = await site();
