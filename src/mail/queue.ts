@@ -1,5 +1,6 @@
 import { PostgresAdapter, sql } from 'kysely';
 import type { Runtime } from '../runtime.js';
+import { createLocalWake } from '../store/local-wake.js';
 import type { Tx } from '../store/store.js';
 import { isMailTemplate, mailLocale, templateVariables, type MailTemplate, type TemplateVariables } from './templates.js';
 
@@ -64,24 +65,8 @@ function isPostgres(tx: Tx): boolean {
   return tx.getExecutor().adapter instanceof PostgresAdapter;
 }
 
-const workers = new Set<{ wake(): void }>();
+const mailWorkers = createLocalWake();
 
-export function registerMailWorker(worker: { wake(): void }): () => void {
-  workers.add(worker);
-  return () => workers.delete(worker);
-}
-
-let scheduled = false;
-
-/**
- * Wakes this process's workers. On SQLite the queuing transaction holds the one connection
- * until it commits or rolls back, so a worker woken now reads the outcome, never the row uncommitted.
- */
-export function wakeLocalMailWorkers(): void {
-  if (scheduled || workers.size === 0) return;
-  scheduled = true;
-  setImmediate(() => {
-    scheduled = false;
-    for (const worker of workers) worker.wake();
-  });
-}
+/** The mail workers running in this process, woken by writes that queued mail. */
+export const registerMailWorker = mailWorkers.register;
+export const wakeLocalMailWorkers = mailWorkers.wake;
