@@ -72,6 +72,12 @@ const createSchema = z.object({
 });
 
 const providerSchema = z.object({ provider: z.string().trim().min(1).max(64) });
+// Built once: zod compiles an object schema on its first parse, which costs far more than a parse.
+const domainParam = z.object({ domain: hostParam });
+const verificationParams = z.object({ provider: z.string().trim().toLowerCase(), code: z.string().trim().min(1).max(512).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces') });
+const emailParams = z.object({ email: emailParam });
+const permissionsParams = providerSchema.extend({ permissions: listParam(z.string().min(1).max(200), 200) });
+const adminParams = z.object({ email: emailParam, notify: boolParam.optional() });
 
 export async function registerPartnerRoutes(app: FastifyInstance, runtime: Runtime): Promise<void> {
   const { store, config, sealer } = runtime;
@@ -155,7 +161,7 @@ export async function registerPartnerRoutes(app: FastifyInstance, runtime: Runti
   // host is a realm, not a custom domain → 1 (ours: Janrain's docs are silent).
   partnerCall(app, runtime, 'app/add_domain', async ({ params }) => {
     const target = await namedApp(runtime, params);
-    const { domain } = params.parse(z.object({ domain: hostParam }));
+    const { domain } = params.parse(domainParam);
     const outcome = await store.write((tx) => addCustomDomain(tx, config, target.id, domain));
     if (outcome === 'exists') throw socialErrors.domainExists();
     if (outcome === 'reserved') throw socialErrors.invalidParameter('domain', `hosts under ${new URL(config.publicUrl).hostname} are realms`);
@@ -167,9 +173,7 @@ export async function registerPartnerRoutes(app: FastifyInstance, runtime: Runti
   // hosted pages include (domainVerificationMetaTags).
   partnerCall(app, runtime, 'app/verify_domain', async ({ params }) => {
     const target = await namedApp(runtime, params);
-    const { provider, code } = params.parse(
-      z.object({ provider: z.string().trim().toLowerCase(), code: z.string().trim().min(1).max(512).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces') }),
-    );
+    const { provider, code } = params.parse(verificationParams);
     const known = VERIFYING_PROVIDERS.find((p) => p === provider);
     if (!known) {
       const entry = liveProviderNamed(provider);
@@ -185,7 +189,7 @@ export async function registerPartnerRoutes(app: FastifyInstance, runtime: Runti
     'app/create_invite',
     async ({ params }) => {
       const target = await namedApp(runtime, params);
-      const { email } = params.parse(z.object({ email: emailParam }));
+      const { email } = params.parse(emailParams);
       const url = await store.write((tx) => createInvite(tx, runtime, target.id, email));
       return { PartnerResponse: { stat: 'ok', inviteUrl: url } };
     },
@@ -208,7 +212,7 @@ export async function registerPartnerRoutes(app: FastifyInstance, runtime: Runti
   // list (an empty list clears it).
   partnerCall(app, runtime, 'app/set_provider_permissions', async ({ params }) => {
     const target = await namedApp(runtime, params);
-    const { provider, permissions } = params.parse(providerSchema.extend({ permissions: listParam(z.string().min(1).max(200), 200) }));
+    const { provider, permissions } = params.parse(permissionsParams);
     const entry = liveProviderNamed(provider);
     const checked = checkPermissions(entry, permissions);
     await store.write((tx) => setProviderPermissions(tx, target.id, entry.specifier, checked));
@@ -219,14 +223,14 @@ export async function registerPartnerRoutes(app: FastifyInstance, runtime: Runti
   // user accounts, which admins here do not have, so it is accepted and ignored.
   partnerCall(app, runtime, 'admin/add', async ({ params }) => {
     const target = await namedApp(runtime, params);
-    const { email, notify } = params.parse(z.object({ email: emailParam, notify: boolParam.optional() }));
+    const { email, notify } = params.parse(adminParams);
     await store.write((tx) => addAdmin(tx, target.id, email, notify ?? true));
   });
 
   // admin/delete: unknown email → 2; the last admin is refused (delete the application instead).
   partnerCall(app, runtime, 'admin/delete', async ({ params }) => {
     const target = await namedApp(runtime, params);
-    const { email } = params.parse(z.object({ email: emailParam }));
+    const { email } = params.parse(emailParams);
     const outcome = await store.write((tx) => deleteAdmin(tx, store.dialect, target.id, email));
     if (outcome === 'not_found') throw socialErrors.dataNotFound(`no admin ${email}`);
     if (outcome === 'last_admin') throw socialErrors.invalidParameter('email', 'the last admin of an application cannot be deleted; delete the application instead');

@@ -22,8 +22,11 @@ import { mountDemoProvider } from './demo/mount.js';
 import { demoIssuer } from './demo/upstream.js';
 import { FIELD_NAMES } from './profiles/generic.js';
 
+// Built once: zod compiles an object schema on its first parse, which costs far more than a parse.
+const apiKeyParam = z.object({ apiKey: z.string().trim().min(1) });
+
 async function appByApiKey(runtime: Runtime, params: Params): Promise<AppRow> {
-  const { apiKey } = params.parse(z.object({ apiKey: z.string().trim().min(1) }));
+  const { apiKey } = params.parse(apiKeyParam);
   const app = await findAppByApiKey(runtime.store.db, apiKey);
   if (!app) throw socialErrors.invalidApiKey();
   return app;

@@ -11,9 +11,12 @@ const FEATURE = /^[a-z][a-z0-9-]{0,63}$/;
 /** Types whose values are compared and indexed; the others (structures, secrets) only test for null. */
 const SCALAR = new Set(['boolean', 'date', 'dateTime', 'decimal', 'integer', 'ipAddress', 'string', 'uuid', 'id']);
 
+// Built once: zod compiles a schema on its first parse, which costs far more than a parse.
+const attrDefList = z.array(attrDefSchema).max(MAX_ATTRIBUTES);
+
 /** Reads attr_defs given as JSON (entityType.create): a list of definitions. */
 export function parseAttrDefs(value: unknown, argumentName: string): AttrDef[] {
-  const result = z.array(attrDefSchema).max(MAX_ATTRIBUTES).safeParse(value);
+  const result = attrDefList.safeParse(value);
   if (!result.success) throw invalidDefinition(result.error, argumentName);
   return result.data;
 }

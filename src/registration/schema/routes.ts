@@ -34,6 +34,20 @@ const jsonValue = jsonParam(z.unknown());
 const accessType = z.enum(['read', 'write']);
 const uuidParam = z.string().min(1).max(64);
 
+// Built once: zod compiles an object schema on its first parse, which costs far more than a parse.
+const typeRead = z.object({ type_name: typeName, remove_reserved: boolParam.optional() });
+const typeCreate = z.object({ type_name: typeName, attr_defs: jsonValue });
+const typeDelete = z.object({ type_name: typeName, commit: boolParam.optional() });
+const attributeAdd = z.object({ type_name: typeName, attr_def: jsonValue });
+const attributeDescription = z.object({ type_name: typeName, attribute_name: attributeName, description: z.string().max(4000) });
+const typeAttribute = z.object({ type_name: typeName, attribute_name: attributeName });
+const propertyAdd = z.object({ type_name: typeName, description: z.string().max(1000).optional() });
+const propertyRemove = z.object({ type_name: typeName, uuid: uuidParam });
+const accessSchemaParams = z.object({ type_name: typeName, for_client_id: z.string().min(1).max(64), access_type: accessType });
+const typeAt = z.object({ type_name: typeName, timestamp: z.string().min(1).max(100) });
+const typeOnly = z.object({ type_name: typeName });
+const propertyParam = z.object({ property: jsonValue });
+
 function schemaAnswer(name: string, attrDefs: readonly AttrDef[], removeReserved = false) {
   return { schema: { name, attr_defs: removeReserved ? attrDefs : withReserved(attrDefs) } };
 }
@@ -72,8 +86,11 @@ function readDescription(text: string): string | null {
   return text;
 }
 
-function attributeList(params: Params, name: string): string[] {
-  return params.parse(z.object({ [name]: listParam(z.string().min(1).max(1000), 2000) }))[name] as string[];
+const pathList = listParam(z.string().min(1).max(1000), 2000);
+const listSchemas = { constraints: z.object({ constraints: pathList }), attributes: z.object({ attributes: pathList }) };
+
+function attributeList(params: Params, name: keyof typeof listSchemas): string[] {
+  return (params.parse(listSchemas[name]) as Record<string, string[]>)[name];
 }
 
 export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): void {
@@ -91,7 +108,7 @@ export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entityType', async (call) => {
     const appId = await owner(call);
-    const p = call.params.parse(z.object({ type_name: typeName, remove_reserved: boolParam.optional() }));
+    const p = call.params.parse(typeRead);
     const t = await type(appId, p.type_name);
     return schemaAnswer(t.name, t.attrDefs, p.remove_reserved);
   });
@@ -103,7 +120,7 @@ export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entityType.create', async (call) => {
     const appId = await owner(call);
-    const p = call.params.parse(z.object({ type_name: typeName, attr_defs: jsonValue }));
+    const p = call.params.parse(typeCreate);
     const defs = parseAttrDefs(p.attr_defs, 'attr_defs');
     const t = await write((w) => createEntityType(w, appId, p.type_name, defs));
     return schemaAnswer(t.name, t.attrDefs);
@@ -111,7 +128,7 @@ export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entityType.delete', async (call) => {
     const appId = await owner(call);
-    const p = call.params.parse(z.object({ type_name: typeName, commit: boolParam.optional() }));
+    const p = call.params.parse(typeDelete);
     if (p.commit !== true) throw new RegistrationError(200, 'deleting an entity type deletes all its records: repeat the call with commit=true', { argumentName: 'commit' });
     await write((w) => deleteEntityType(w, appId, p.type_name));
     return {};
@@ -119,7 +136,7 @@ export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entityType.addAttribute', async (call) => {
     const appId = await owner(call);
-    const p = call.params.parse(z.object({ type_name: typeName, attr_def: jsonValue }));
+    const p = call.params.parse(attributeAdd);
     // A dotted (or slashed) name adds the attribute inside an object or plural.
     let parent: string[] = [];
     let raw = p.attr_def;
@@ -136,14 +153,14 @@ export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entityType.removeAttribute', async (call) => {
     const appId = await owner(call);
-    const p = call.params.parse(z.object({ type_name: typeName, attribute_name: attributeName }));
+    const p = call.params.parse(typeAttribute);
     const t = await write((w) => removeAttribute(w, appId, p.type_name, p.attribute_name));
     return schemaAnswer(t.name, t.attrDefs);
   });
 
   registrationRoute(app, '/entityType.setAttributeConstraints', async (call) => {
     const appId = await owner(call);
-    const p = call.params.parse(z.object({ type_name: typeName, attribute_name: attributeName }));
+    const p = call.params.parse(typeAttribute);
     const constraints = attributeList(call.params, 'constraints');
     const unknown = constraints.find((c) => !(constraintNames as readonly string[]).includes(c));
     if (unknown !== undefined) throw new RegistrationError(200, `unknown constraint ${JSON.stringify(unknown)} (known: ${constraintNames.join(', ')})`, { argumentName: 'constraints' });
@@ -153,7 +170,7 @@ export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entityType.setAttributeDescription', async (call) => {
     const appId = await owner(call);
-    const p = call.params.parse(z.object({ type_name: typeName, attribute_name: attributeName, description: z.string().max(4000) }));
+    const p = call.params.parse(attributeDescription);
     const description = readDescription(p.description);
     if (description !== null && description.length > 1000) throw new RegistrationError(200, 'a description has at most 1000 characters', { argumentName: 'description' });
     const t = await write((w) => setAttributeDescription(w, appId, p.type_name, p.attribute_name, description));
@@ -162,7 +179,7 @@ export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   const listProperties = (only?: PropertyKind) => async (call: Call) => {
     const appId = await owner(call);
-    const p = call.params.parse(z.object({ type_name: typeName }));
+    const p = call.params.parse(typeOnly);
     const t = await type(appId, p.type_name);
     return { results: t.properties.filter((x) => !only || x.kind === only).map(propertyAnswer) };
   };
@@ -171,7 +188,7 @@ export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entityType.addProperty', async (call) => {
     const appId = await owner(call);
-    const p = call.params.parse(z.object({ type_name: typeName }));
+    const p = call.params.parse(typeOnly);
     const property = readProperty(call.params);
     const stored = await write((w) => addProperty(w, appId, p.type_name, property));
     return { result: propertyAnswer(stored) };
@@ -179,7 +196,7 @@ export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entityType.addRule', async (call) => {
     const appId = await owner(call);
-    const p = call.params.parse(z.object({ type_name: typeName, description: z.string().max(1000).optional() }));
+    const p = call.params.parse(propertyAdd);
     const property: NewProperty = { kind: 'rule', attributes: attributeList(call.params, 'attributes'), definition: readDefinition(call.params.get('definition')), description: p.description || null };
     const stored = await write((w) => addProperty(w, appId, p.type_name, property));
     return { result: propertyAnswer(stored) };
@@ -187,7 +204,7 @@ export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   const removing = (only?: PropertyKind) => async (call: Call) => {
     const appId = await owner(call);
-    const p = call.params.parse(z.object({ type_name: typeName, uuid: uuidParam }));
+    const p = call.params.parse(propertyRemove);
     await write((w) => removeProperty(w, appId, p.type_name, p.uuid, only));
     return {};
   };
@@ -196,7 +213,7 @@ export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entityType.getAccessSchema', async (call) => {
     const appId = await owner(call);
-    const p = call.params.parse(z.object({ type_name: typeName, for_client_id: z.string().min(1).max(64), access_type: accessType }));
+    const p = call.params.parse(accessSchemaParams);
     const t = await type(appId, p.type_name);
     await requireClientOfApp(store.db, appId, p.for_client_id, 'for_client_id');
     const paths = await accessSchemaFor(store.db, appId, t.name, p.for_client_id, p.access_type);
@@ -205,7 +222,7 @@ export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/entityType.setAccessSchema', async (call) => {
     const appId = await owner(call);
-    const p = call.params.parse(z.object({ type_name: typeName, for_client_id: z.string().min(1).max(64), access_type: accessType }));
+    const p = call.params.parse(accessSchemaParams);
     const attributes = attributeList(call.params, 'attributes');
     const set = await write((w) => setAccessSchema(w, appId, p.type_name, p.for_client_id, p.access_type, attributes));
     const answer: Record<string, unknown> = { schema: { name: set.type.name, attr_defs: restrictSchema(set.type.attrDefs, set.paths) } };
@@ -215,7 +232,7 @@ export function registerSchemaRoutes(app: FastifyInstance, runtime: Runtime): vo
 
   registrationRoute(app, '/versions/entityType', async (call) => {
     const appId = await owner(call);
-    const p = call.params.parse(z.object({ type_name: typeName, timestamp: z.string().min(1).max(100) }));
+    const p = call.params.parse(typeAt);
     const at = parseDateTime(p.timestamp);
     if (!at) throw new ParameterError('invalid', 'timestamp', 'use a date and time such as 2016-04-20 17:02:18 +0000');
     const t = await type(appId, p.type_name);
@@ -237,7 +254,7 @@ function readProperty(params: Params): NewProperty {
   let raw: unknown;
   const text = params.get('property');
   if (text !== undefined && text !== '') {
-    raw = params.parse(z.object({ property: jsonValue })).property;
+    raw = params.parse(propertyParam).property;
   } else {
     const type = params.get('type');
     if (!type) throw new ParameterError('missing', 'property');
