@@ -6,8 +6,8 @@ import type { Runtime } from '../runtime.js';
 import { spendCreationToken } from './access/codes.js';
 import type { TokenSubject } from './access/grants.js';
 import { findAccessToken } from './access/tokens.js';
-import { authenticateClient, readCredentials } from './clients/authenticate.js';
-import { findClient, type ApiClient } from './clients/clients.js';
+import { authenticateClient, findClientWithApp, readCredentials } from './clients/authenticate.js';
+import type { ApiClient } from './clients/clients.js';
 import { ruleOf, type Endpoint, type EndpointRule } from './permissions.js';
 import { accessSchemaFor } from './schema/access-schemas.js';
 import { noteActingClient } from './webhooks/actor.js';
@@ -62,10 +62,11 @@ function allows(rule: EndpointRule, client: ApiClient): boolean {
 
 const featureMissing = (endpoint: string) => new RegistrationError(403, `this client lacks the features ${endpoint} needs (see docs/registration-permissions.md)`);
 
-async function appOf(runtime: Runtime, appRowId: number): Promise<AppRow> {
-  const app = await runtime.store.db.selectFrom('apps').selectAll().where('id', '=', appRowId).executeTakeFirst();
-  if (!app) throw new RegistrationError(402, 'invalid client credentials');
-  return app;
+/** The client `clientId` and its application, when it belongs to the application `appRowId` (any when undefined). */
+async function clientOfApp(runtime: Runtime, appRowId: number | undefined, clientId: string): Promise<{ app: AppRow; client: ApiClient } | undefined> {
+  if (clientId.length === 0) return undefined;
+  const found = await findClientWithApp(runtime, clientId);
+  return found && (appRowId === undefined || found.client.appId === appRowId) ? found : undefined;
 }
 
 /** Access tokens: unknown or revoked → 402, expired → 414. */
@@ -156,10 +157,10 @@ export async function authorizeOptional(runtime: Runtime, { request, params }: C
     const grant = await tokenGrant(runtime, token);
     const named = params.get('client_id');
     if (named && named !== grant.clientId) throw new RegistrationError(402, 'the access token was not issued to this client_id');
-    const client = await findClient(runtime.store.db, grant.appId, grant.clientId);
-    if (!client) throw new RegistrationError(402, 'invalid access token: unknown or revoked');
+    const found = await clientOfApp(runtime, grant.appId, grant.clientId);
+    if (!found) throw new RegistrationError(402, 'invalid access token: unknown or revoked');
+    const { app, client } = found;
     if (rule.publicClient && !allows(rule, client)) throw featureMissing(endpoint);
-    const app = await appOf(runtime, grant.appId);
     bindSubject(params, grant.subject);
     return withAccessSchema(runtime, rule, params, { app, client, via: 'token', user: grant.subject });
   }
@@ -170,17 +171,17 @@ export async function authorizeOptional(runtime: Runtime, { request, params }: C
     const spent = await spendCreationToken(runtime, creationToken);
     if (named && named !== spent.typeName) throw new RegistrationError(403, `this creation token creates records of ${spent.typeName} only`);
     params.raw.type_name = spent.typeName;
-    const client = await findClient(runtime.store.db, spent.appId, spent.clientId);
-    if (!client) throw new RegistrationError(402, 'creation_token is not valid: unknown or already used');
-    return withAccessSchema(runtime, rule, params, { app: await appOf(runtime, spent.appId), client, via: 'creation_token', creation: { typeName: spent.typeName } });
+    const found = await clientOfApp(runtime, spent.appId, spent.clientId);
+    if (!found) throw new RegistrationError(402, 'creation_token is not valid: unknown or already used');
+    return withAccessSchema(runtime, rule, params, { app: found.app, client: found.client, via: 'creation_token', creation: { typeName: spent.typeName } });
   }
 
   const clientId = params.get('client_id');
   if (rule.publicClient && clientId) {
-    const client = await findClient(runtime.store.db, undefined, clientId);
-    if (!client) throw new RegistrationError(402, 'invalid client_id');
-    if (!allows(rule, client)) throw featureMissing(endpoint);
-    return withAccessSchema(runtime, rule, params, { app: await appOf(runtime, client.appId), client, via: 'public_client' });
+    const found = await clientOfApp(runtime, undefined, clientId);
+    if (!found) throw new RegistrationError(402, 'invalid client_id');
+    if (!allows(rule, found.client)) throw featureMissing(endpoint);
+    return withAccessSchema(runtime, rule, params, { app: found.app, client: found.client, via: 'public_client' });
   }
 
   if (rule.anonymous) return undefined;

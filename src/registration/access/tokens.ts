@@ -109,10 +109,13 @@ export interface AccessTokenInfo {
   refreshSecretSealed: string | null;
 }
 
+// Read by every call made with a user's access token.
+const accessTokenByDigest = prepared((db, tokenDigest: string) => db.selectFrom('oauth_tokens').selectAll().where('token_digest', '=', tokenDigest).where('kind', '=', 'access'));
+
 /** The access token's grant, expired or not; undefined when it does not exist (or was revoked). */
 export async function findAccessToken(db: Db | Tx, token: string): Promise<AccessTokenInfo | undefined> {
   if (token.length === 0 || token.length > 256) return undefined;
-  const row = await db.selectFrom('oauth_tokens').selectAll().where('token_digest', '=', digest(token)).where('kind', '=', 'access').executeTakeFirst();
+  const [row] = await accessTokenByDigest(db, digest(token));
   if (!row) return undefined;
   return {
     appId: Number(row.app_id),

@@ -128,6 +128,16 @@ async function clientRow(runtime: Runtime, clientId: string | undefined): Promis
   return known;
 }
 
+/**
+ * A client and its application by client id, from the same cache authentication reads: for
+ * calls that name a client without proving they hold its secret (access tokens, creation
+ * tokens, public clients), whose grant says which client it is.
+ */
+export async function findClientWithApp(runtime: Runtime, clientId: string): Promise<AuthenticatedClient | undefined> {
+  const found = await clientRow(runtime, clientId);
+  return found && { app: found.app, client: found.client };
+}
+
 /** The old secret's digest / sealed form while `clients/reset_secret`'s grace period lasts. */
 function previousSecret(row: ClientRow, now: number): { digest: string; sealed: string | null } | undefined {
   if (!row.previous_secret_digest || row.previous_secret_expires_at === null || now >= row.previous_secret_expires_at) return undefined;

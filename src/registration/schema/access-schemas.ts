@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { FreshCache } from '../../store/fresh-cache.js';
+import { prepared } from '../../store/prepared.js';
 import type { Db, Tx } from '../../store/store.js';
 import { requireClientOfApp } from '../clients/clients.js';
 import type { AttrDef } from './attr-def.js';
@@ -17,16 +19,24 @@ const storedPaths = z.array(z.string());
  */
 export async function accessSchemaFor(db: Db | Tx, appId: number, typeName: string, clientId: string, accessType: AccessType): Promise<string[] | undefined> {
   const type = await getEntityType(db, appId, typeName);
-  const row = await db
-    .selectFrom('entity_type_access')
-    .select('attributes')
-    .where('app_id', '=', appId)
-    .where('type_id', '=', type.id)
-    .where('client_id', '=', clientId)
-    .where('access_type', '=', accessType)
-    .executeTakeFirst();
-  return row ? storedPaths.parse(JSON.parse(row.attributes)) : undefined;
+  const key = `${type.id}\u0000${clientId}\u0000${accessType}`;
+  const cached = recentAccessSchemas.get(db, key);
+  // Copies: callers own what they are given; the cached list stays as read.
+  if (cached) return cached.paths && [...cached.paths];
+  const ticket = recentAccessSchemas.ticket(db);
+  const [row] = await accessSchemaRow(db, appId, type.id, clientId, accessType);
+  const paths = row ? Object.freeze(storedPaths.parse(JSON.parse(row.attributes))) : undefined;
+  recentAccessSchemas.set(db, key, { paths }, ticket);
+  return paths && [...paths];
 }
+
+const accessSchemaRow = prepared((db, appId: number, typeId: number, clientId: string, accessType: AccessType) =>
+  db.selectFrom('entity_type_access').select('attributes').where('app_id', '=', appId).where('type_id', '=', typeId).where('client_id', '=', clientId).where('access_type', '=', accessType),
+);
+
+// Every call of a client other than an owner reads its access schema (see fresh-cache.ts for
+// how long an entry is trusted; schema changes drop it at once). "None set" is kept too.
+const recentAccessSchemas = new FreshCache<{ paths: readonly string[] | undefined }>();
 
 /**
  * Replaces a client's read or write access schema. The client must be one of the application's
