@@ -75,6 +75,25 @@ describeEachDatabase('clients/*', (server) => {
     expect((await post('/clients/reset_secret', { ...owner(app), for_client_id: c.client_id })).json).toMatchObject({ code: 100, argument_name: 'hours_to_live' });
   });
 
+  it('a change to a client applies to its very next call (authentication keeps clients for a moment)', async () => {
+    const c = await addClient(server(), app, ['direct_read_access']);
+    expect((await post('/settings/items', as(c))).json.stat).toBe('ok');
+    expect((await post('/clients/set_whitelist', { ...owner(app), for_client_id: c.client_id, whitelist: '["10.0.0.0/8"]' })).json.stat).toBe('ok');
+    expect((await post('/settings/items', as(c))).json.code).toBe(403);
+    expect((await post('/clients/clear_whitelist', { ...owner(app), for_client_id: c.client_id })).json.stat).toBe('ok');
+    expect((await post('/settings/items', as(c))).json.stat).toBe('ok');
+    const find = { type_name: 'user', filter: "email = 'nobody@example.com'" };
+    expect((await post('/entity.find', { ...as(c), ...find })).json.stat).toBe('ok');
+    expect((await post('/clients/set_features', { ...owner(app), for_client_id: c.client_id, features: '["login_client"]' })).json.stat).toBe('ok');
+    expect((await post('/entity.find', { ...as(c), ...find })).json.code).toBe(403);
+    const reset = await post('/clients/reset_secret', { ...owner(app), for_client_id: c.client_id, hours_to_live: '0' });
+    expect((await post('/clients/set_features', { ...owner(app), for_client_id: c.client_id, features: '["direct_read_access"]' })).json.stat).toBe('ok');
+    expect((await post('/settings/items', as(c))).json.code).toBe(402);
+    expect((await post('/settings/items', { client_id: c.client_id, client_secret: reset.json.new_secret })).json.stat).toBe('ok');
+    expect((await post('/clients/delete', { ...owner(app), client_id_for_deletion: c.client_id })).json.stat).toBe('ok');
+    expect((await post('/settings/items', { client_id: c.client_id, client_secret: reset.json.new_secret })).json.code).toBe(402);
+  });
+
   it('delete removes the client and its credentials; the last owner stays', async () => {
     const c = await addClient(server(), app, ['direct_read_access']);
     expect((await post('/clients/delete', { ...owner(app), client_id_for_deletion: c.client_id })).json).toEqual({ stat: 'ok' });
