@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomLowerAlnum } from './crypto/secrets.js';
 import { BODY_LIMIT, installWire } from './http/wire.js';
-import { requestLogController, requestLogger } from './ops/logging.js';
+import { lazyRequestLoggers, requestLogController, requestLogger } from './ops/logging.js';
 import { registerOpsRoutes } from './ops/routes.js';
 import { registerPartnerRoutes } from './partner/routes.js';
 import { registerProviderRoutes } from './providers/routes.js';
@@ -24,6 +24,7 @@ export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
     loggerInstance: requestLogger(runtime.log) as FastifyBaseLogger,
     genReqId: () => randomLowerAlnum(16),
     logController: requestLogController(),
+    childLoggerFactory: lazyRequestLoggers,
     bodyLimit: BODY_LIMIT,
     trustProxy: process.env.OPENRAIN_TRUST_PROXY === '1',
     return503OnClosing: true,

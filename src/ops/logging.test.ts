@@ -5,7 +5,8 @@ import { loadConfig } from '../config.js';
 import { start, type Running } from '../main.js';
 import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
 import { TEST_PARTNER_KEY } from '../../test/server.js';
-import { createLogger, redactUrl } from './logging.js';
+import Fastify from 'fastify';
+import { createLogger, lazyRequestLoggers, redactUrl, requestLogController, requestLogger } from './logging.js';
 
 const SECRETS = {
   apiKey: '0123456789abcdef0123456789abcdef01234567',
@@ -68,6 +69,37 @@ describe('request logs', () => {
     for (const path of ['/healthz', '/readyz', '/metrics']) await (await fetch(`${running.url}${path}`)).text();
     await new Promise((r) => setTimeout(r, 50));
     expect(lines.slice(before)).toEqual([]);
+  });
+});
+
+describe('request loggers', () => {
+  it('are made on first use and still carry the request id, redaction and the level', async () => {
+    let out = '';
+    const sink = new Writable({
+      write(chunk, _e, done) {
+        out += chunk.toString();
+        done();
+      },
+    });
+    const app = Fastify({ loggerInstance: requestLogger(createLogger('info', sink)), logController: requestLogController(), childLoggerFactory: lazyRequestLoggers, genReqId: () => 'lazyrequest00001' });
+    app.post('/logs', async (request) => {
+      request.log.debug({ params: { password: SECRETS.password } }, 'below the level');
+      request.log.warn({ params: { password: SECRETS.password } }, 'handler line');
+      return { level: request.log.level };
+    });
+    try {
+      const res = await app.inject({ method: 'POST', url: '/logs' });
+      expect(res.json()).toEqual({ level: 'info' });
+      await new Promise((r) => setTimeout(r, 50));
+      const logged = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(logged.map((l) => [l.msg, l.request_id])).toEqual([
+        ['handler line', 'lazyrequest00001'],
+        ['request completed', 'lazyrequest00001'],
+      ]);
+      expect(out).not.toContain(SECRETS.password);
+    } finally {
+      await app.close();
+    }
   });
 });
 

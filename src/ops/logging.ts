@@ -1,5 +1,5 @@
-import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
-import pino, { type DestinationStream, type Logger } from 'pino';
+import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import pino, { type Bindings, type ChildLoggerOptions, type DestinationStream, type Level, type Logger } from 'pino';
 
 /** Parameter names whose values are credentials: their values never reach a log line. */
 const SECRET_PARAMETER = /key|secret|passw|token|^code$|^state$|assertion|signature|^sig$|ticket/i;
@@ -91,6 +91,73 @@ function asyncStdout(): DestinationStream {
  */
 export function requestLogger(log: Logger): Logger {
   return log.child({}, { serializers: requestSerializers });
+}
+
+type LogArgs = [unknown, ...unknown[]];
+
+/**
+ * The logger fastify gives each request, made into a pino child only when something logs
+ * through it. Most requests log nothing but their access line (written by the controller
+ * below), while making a child costs as much as writing a line: its bindings go through the
+ * redaction rules.
+ */
+class LazyRequestLogger {
+  #child: Logger | undefined;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  private get real(): Logger {
+    return (this.#child ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return this.#child?.level ?? this.options.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.real.level = level;
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return this.#child || this.options.level !== undefined ? this.real.isLevelEnabled(level) : this.parent.isLevelEnabled(level);
+  }
+
+  private log(level: Level, args: LogArgs): void {
+    if (this.isLevelEnabled(level)) (this.real[level] as (...a: LogArgs) => void)(...args);
+  }
+
+  fatal(...args: LogArgs): void {
+    this.log('fatal', args);
+  }
+  error(...args: LogArgs): void {
+    this.log('error', args);
+  }
+  warn(...args: LogArgs): void {
+    this.log('warn', args);
+  }
+  info(...args: LogArgs): void {
+    this.log('info', args);
+  }
+  debug(...args: LogArgs): void {
+    this.log('debug', args);
+  }
+  trace(...args: LogArgs): void {
+    this.log('trace', args);
+  }
+  silent(): void {}
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): Logger {
+    return this.real.child(bindings, options);
+  }
+}
+
+/** fastify's childLoggerFactory: request loggers made on first use. */
+export function lazyRequestLoggers(this: unknown, logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  return new LazyRequestLogger(logger as unknown as Logger, bindings, options) as unknown as FastifyBaseLogger;
 }
 
 /** Routes polled by orchestrators and scrapers every few seconds: their requests are not logged. */
