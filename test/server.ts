@@ -16,9 +16,8 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Starts the real server on a free loopback port over a fresh database. */
-export async function startTestServer(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestServer> {
-  const database = await createTestDatabase(kind);
+/** Starts the real server on a free loopback port over an existing test database. */
+export function startServerOn(database: TestDatabase, env: Record<string, string> = {}): Promise<Running> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -29,7 +28,13 @@ export async function startTestServer(kind: DatabaseKind, env: Record<string, st
     LOG_LEVEL: process.env.OPENRAIN_TEST_LOG ?? 'silent',
     ...env,
   });
-  const running = await start(config, pino({ level: config.logLevel }));
+  return start(config, pino({ level: config.logLevel }));
+}
+
+/** Starts the real server on a free loopback port over a fresh database. */
+export async function startTestServer(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestServer> {
+  const database = await createTestDatabase(kind);
+  const running = await startServerOn(database, env);
   return {
     kind,
     url: running.url,

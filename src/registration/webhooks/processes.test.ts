@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config.js';
-import { start, type Running } from '../../main.js';
+import type { Running } from '../../main.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/databases.js';
 import { createTestApp, type TestApp } from '../../../test/fixtures.js';
-import { call, TEST_PARTNER_KEY, type TestServer } from '../../../test/server.js';
+import { call, startServerOn, type TestServer } from '../../../test/server.js';
 import { startReceiver, waitFor, type Receiver } from './test-receiver.js';
 
 /** Servers started and stopped by the tests themselves, over one database. */
@@ -18,18 +16,7 @@ const FAST = {
 };
 
 function startOn(database: TestDatabase, secretKey: string): Promise<Running> {
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: database.url,
-    OPENRAIN_DATA_DIR: database.dataDir,
-    OPENRAIN_PUBLIC_URL: 'http://localhost:8080',
-    OPENRAIN_PARTNER_KEY: TEST_PARTNER_KEY,
-    OPENRAIN_SECRET_KEY: secretKey,
-    LOG_LEVEL: process.env.OPENRAIN_TEST_LOG ?? 'silent',
-    ...FAST,
-  });
-  return start(config, pino({ level: config.logLevel }));
+  return startServerOn(database, { OPENRAIN_SECRET_KEY: secretKey, ...FAST });
 }
 
 async function prepare(running: Running, receiver: Receiver, paths: string[]): Promise<{ app: TestApp; owner: Record<string, string>; subscriptions: string[] }> {
