@@ -10,7 +10,6 @@ import { authenticateClient, findClientWithApp, readCredentials } from './client
 import type { ApiClient } from './clients/clients.js';
 import { ruleOf, type Endpoint, type EndpointRule } from './permissions.js';
 import { accessSchemaFor } from './schema/access-schemas.js';
-import { noteActingClient } from './webhooks/actor.js';
 
 /**
  * The one gate of every Registration call: who is calling (NOTES.md §3's four modes, plus
@@ -104,7 +103,6 @@ export function limitedByAccessSchema(auth: Pick<Authorized, 'client' | 'user'>)
 }
 
 async function withAccessSchema(runtime: Runtime, rule: EndpointRule, params: Params, result: Omit<Authorized, 'accessSchema' | 'keepLastUpdated'>): Promise<Authorized> {
-  noteActingClient(result.client.clientId);
   const keepLastUpdated = result.client.features.includes('metadata');
   const access = result.user ? rule.token : rule.record;
   const typeName = params.get('type_name');

@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import { sql } from 'kysely';
 import type { Db, Tx } from './store.js';
 
@@ -13,7 +12,10 @@ interface Job {
  * event-loop turn (or while a commit is in flight) share one transaction, each inside its own
  * savepoint so that one failing write rolls back alone, and every caller is answered only after
  * the shared COMMIT is durable. Callers must not nest write() inside write() (it would wait on
- * itself) and should do slow non-database work (password hashing) before calling it.
+ * itself) and should do slow non-database work (password hashing) before calling it. A write
+ * runs in the async context of whichever call opened the batch, not its own: what it needs
+ * must come in its closure (the acting client travels as an argument, not in an
+ * AsyncLocalStorage, whose async hooks would tax every promise of the process).
  */
 export function groupCommitWriter(db: Db): <T>(fn: (tx: Tx) => Promise<T>) => Promise<T> {
   let queue: Job[] = [];
@@ -57,10 +59,7 @@ export function groupCommitWriter(db: Db): <T>(fn: (tx: Tx) => Promise<T>) => Pr
 
   return <T>(fn: (tx: Tx) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
-      // Each write runs in its caller's async context (request-scoped state), not the batch opener's.
-      // (runInAsyncScope directly: AsyncResource.bind also defines deprecated accessors on every call.)
-      const context = new AsyncResource('openrain.write');
-      queue.push({ fn: (tx) => context.runInAsyncScope(fn, undefined, tx), resolve: resolve as (v: unknown) => void, reject });
+      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!draining) {
         draining = true;
         setImmediate(() => void drain());

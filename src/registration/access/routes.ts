@@ -101,7 +101,7 @@ export function registerAccessRoutes(app: FastifyInstance, runtime: Runtime): vo
     const spent = await spendVerificationCode(runtime, p.verification_code, auth?.app.id);
     const type = await getEntityType(store.db, spent.appId, spent.subject.typeName);
     const value = nested(spent.attributeName.split('.'), formatStoredDateTime(nowInstant()));
-    const record = await writeRecord(runtime, type, { selector: { id: spent.subject.id }, mode: 'update', value, argumentName: 'verification_code' });
+    const record = await writeRecord(runtime, type, { selector: { id: spent.subject.id }, mode: 'update', value, argumentName: 'verification_code', actor: auth?.client.clientId });
     return { uuid: record.uuid };
   });
 

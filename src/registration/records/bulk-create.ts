@@ -7,7 +7,7 @@ import { lockEntityType, type EntityType } from '../schema/entity-types.js';
 import { walkAttrDefs } from '../schema/paths.js';
 import { claimUniqueValues, pluralUniqueAttributes, valuesAt } from '../schema/unique-values.js';
 import { parseDateTime, toEpochMicros } from './datetime.js';
-import { checkWritable, type AttributeAccess } from './access.js';
+import { checkWritable } from './access.js';
 import { isObject, type Json, type JsonObject } from './json.js';
 import { comparable, newElements } from './merge.js';
 import { hashPasswords } from './passwords.js';
@@ -15,7 +15,7 @@ import { allocateElementIds, inType, insertRecords, nextTimestamp, type NewRecor
 import { uniqueViolation } from './unique-violation.js';
 import { recordOutboxEvents } from '../webhooks/outbox.js';
 import type { ReadContext } from './values.js';
-import { finishNewRecord, prepareNewRecord } from './writes.js';
+import { finishNewRecord, prepareNewRecord, type WriteOptions } from './writes.js';
 
 /**
  * entity.bulkCreate (NOTES.md §5): one entry per input in `results` (ids) and `uuid_results`,
@@ -46,7 +46,8 @@ export function errorObject(err: RegistrationError): JsonObject {
 }
 
 /** `access`: the client's write access schema, which every input must keep to (403 for that input otherwise). */
-export async function bulkCreate(runtime: Runtime, type: EntityType, items: unknown[], commitEach: boolean, access?: AttributeAccess): Promise<BulkResult> {
+export async function bulkCreate(runtime: Runtime, type: EntityType, items: unknown[], commitEach: boolean, options: Pick<WriteOptions, 'access' | 'actor'> = {}): Promise<BulkResult> {
+  const { access, actor } = options;
   const results: Json[] = new Array(items.length).fill(null);
   const uuids: Json[] = new Array(items.length).fill(null);
   const refuse = (index: number, err: unknown) => {
@@ -85,13 +86,13 @@ export async function bulkCreate(runtime: Runtime, type: EntityType, items: unkn
   if (commitEach) {
     for (const p of pending) {
       try {
-        await runtime.store.write(async (tx) => writeBatch(tx, runtime, type, [p], done, refuse));
+        await runtime.store.write(async (tx) => writeBatch(tx, runtime, type, [p], actor, done, refuse));
       } catch (err) {
         refuse(p.index, uniqueViolation(err, type, runtime.store.dialect, 'all_attributes') ?? err);
       }
     }
   } else if (pending.length > 0) {
-    await runtime.store.write(async (tx) => writeBatch(tx, runtime, type, pending, done, refuse));
+    await runtime.store.write(async (tx) => writeBatch(tx, runtime, type, pending, actor, done, refuse));
   }
   return { results, uuid_results: uuids };
 }
@@ -141,6 +142,7 @@ async function writeBatch(
   runtime: Runtime,
   type: EntityType,
   batch: Pending[],
+  actor: string | undefined,
   done: (p: Pending, id: number, uuid: string) => void,
   refuse: (index: number, err: unknown) => void,
 ): Promise<void> {
@@ -197,6 +199,6 @@ async function writeBatch(
     }
     written = kept;
   }
-  await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'ADD', records: written });
+  await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'ADD', records: written, actor });
   for (const w of written) done(w.p, w.id, w.uuid);
 }

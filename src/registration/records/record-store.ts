@@ -134,8 +134,11 @@ export async function deleteRecord(tx: Tx, type: EntityType, previous: RecordRow
   await tx.deleteFrom('entities').where(inType(type)).where('id', '=', previous.id).execute();
 }
 
-/** Deletes every record of the type matching `where`, keeping each one's last state in the history; answers how many. */
-export async function deleteMatching(tx: Tx, dialect: Dialect, type: EntityType, where: RawBuilder<boolean>): Promise<number> {
+/**
+ * Deletes every record of the type matching `where`, keeping each one's last state in the
+ * history; answers how many. `actor`: the calling client's client_id, for the DELETE events.
+ */
+export async function deleteMatching(tx: Tx, dialect: Dialect, type: EntityType, where: RawBuilder<boolean>, actor?: string): Promise<number> {
   const at = nextTimestamp();
   // The deleted records are collected only when a webhook wants their DELETE events.
   const events = await outboxWants(tx, type.appId, type.name, 'DELETE');
@@ -156,17 +159,17 @@ export async function deleteMatching(tx: Tx, dialect: Dialect, type: EntityType,
     if (!events) return Number(result.numAffectedRows ?? 0);
     gone = result.rows;
   }
-  await recordOutboxEvents(tx, { dialect, appId: type.appId, type, kind: 'DELETE', records: gone.map((r) => ({ id: Number(r.id), uuid: r.uuid })) });
+  await recordOutboxEvents(tx, { dialect, appId: type.appId, type, kind: 'DELETE', records: gone.map((r) => ({ id: Number(r.id), uuid: r.uuid })), actor });
   return gone.length;
 }
 
-/** entity.purge: every record of the type and its history, for good. */
-export async function purgeType(tx: Tx, dialect: Dialect, type: EntityType): Promise<number> {
+/** entity.purge: every record of the type and its history, for good; `actor` as for deleteMatching. */
+export async function purgeType(tx: Tx, dialect: Dialect, type: EntityType, actor?: string): Promise<number> {
   await tx.deleteFrom('entity_versions').where(inType(type)).execute();
   await tx.deleteFrom('entity_orphans').where(inType(type)).execute();
   if (await outboxWants(tx, type.appId, type.name, 'DELETE')) {
     const gone = await tx.deleteFrom('entities').where(inType(type)).returning(['id', 'uuid']).execute();
-    await recordOutboxEvents(tx, { dialect, appId: type.appId, type, kind: 'DELETE', records: gone.map((r) => ({ id: Number(r.id), uuid: r.uuid })) });
+    await recordOutboxEvents(tx, { dialect, appId: type.appId, type, kind: 'DELETE', records: gone.map((r) => ({ id: Number(r.id), uuid: r.uuid })), actor });
     return gone.length;
   }
   const result = await tx.deleteFrom('entities').where(inType(type)).executeTakeFirst();

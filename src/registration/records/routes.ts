@@ -53,6 +53,8 @@ interface Scope {
   type: EntityType;
   /** The caller's access schemas and the `metadata` feature. */
   access: CallAccess;
+  /** The client_id of the client whose permissions apply: the webhook events of its changes name it. */
+  actor: string;
 }
 
 /**
@@ -64,12 +66,12 @@ async function scope(runtime: Runtime, { params, request }: Call, kind: AccessTy
   const auth = await requireOwnerClient(runtime, request, params);
   const { type_name } = params.parse(typeNameSchema);
   const type = await getEntityType(runtime.store.db, auth.app.id, type_name);
-  return { runtime, type, access: new CallAccess(runtime, auth, type, kind) };
+  return { runtime, type, access: new CallAccess(runtime, auth, type, kind), actor: auth.client.clientId };
 }
 
 /** How a write call of the scope's client goes (its write access schema, `metadata`). */
 async function writeOptions(s: Scope): Promise<WriteOptions> {
-  return { access: await s.access.write(), keepLastUpdated: s.access.keepLastUpdated };
+  return { access: await s.access.write(), keepLastUpdated: s.access.keepLastUpdated, actor: s.actor };
 }
 
 /** Filter and sort_on may use only attributes the client may read. */
@@ -182,7 +184,7 @@ export function registerRecordRoutes(app: FastifyInstance, runtime: Runtime): vo
   registrationRoute(app, '/entity.bulkCreate', async (call) => {
     const s = await scope(runtime, call, 'write');
     const { all_attributes, commit_each } = call.params.parse(BULK_CREATE);
-    const { results, uuid_results } = await bulkCreate(runtime, s.type, all_attributes, commit_each ?? false, await s.access.write());
+    const { results, uuid_results } = await bulkCreate(runtime, s.type, all_attributes, commit_each ?? false, { access: await s.access.write(), actor: s.actor });
     return { uuid_results, results };
   });
 
@@ -218,7 +220,7 @@ export function registerRecordRoutes(app: FastifyInstance, runtime: Runtime): vo
     const where = filterCondition(store.dialect, s.type, filter, check);
     // Without commit=true nothing is deleted: the answer says how many records would be.
     if (!commit) return { total_count: await countRecords(store.db, store.dialect, s.type, filter) };
-    const deleted = await store.write((tx) => deleteMatching(tx, store.dialect, s.type, where));
+    const deleted = await store.write((tx) => deleteMatching(tx, store.dialect, s.type, where, s.actor));
     return { total_count: deleted };
   });
 
@@ -226,7 +228,7 @@ export function registerRecordRoutes(app: FastifyInstance, runtime: Runtime): vo
     const s = await scope(runtime, call, 'write');
     const { commit } = call.params.parse(COMMIT);
     if (!commit) throw new RegistrationError(200, 'entity.purge deletes every record of the type for good: send commit=true', { argumentName: 'commit' });
-    const deleted = await store.write((tx) => purgeType(tx, store.dialect, s.type));
+    const deleted = await store.write((tx) => purgeType(tx, store.dialect, s.type, s.actor));
     return { total_count: deleted };
   });
 

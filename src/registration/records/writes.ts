@@ -43,6 +43,8 @@ export interface WriteOptions {
   access?: AttributeAccess;
   /** A `metadata` client: the change leaves lastUpdated as it was, the history still records it. */
   keepLastUpdated?: boolean;
+  /** The acting API client's client_id: the captureClientId of the change's webhook events. */
+  actor?: string;
 }
 
 /** `created` / `last_updated` a caller expects the record to still have (NOTES.md §5): 330 when it changed. */
@@ -110,7 +112,7 @@ export async function createRecord(runtime: Runtime, type: EntityType, attribute
     const uuid = randomUUID();
     const [id] = await insertRecords(tx, runtime.store.dialect, locked, [{ uuid, created: now, last_updated: now, json: JSON.stringify(data) }]);
     await claimUniqueValues(tx, locked, id, data, { fresh: true });
-    await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'ADD', records: [{ id, uuid }] });
+    await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'ADD', records: [{ id, uuid }], actor: options.actor });
     return { id, uuid, created: now, last_updated: now, data };
   });
 }
@@ -138,7 +140,7 @@ export async function writeRecord(runtime: Runtime, type: EntityType, write: Pat
   // Under a write access schema, replace replaces only what the client may write.
   const limitedReplace = write.mode === 'replace' && access !== undefined && !(targetPath !== '' && access.covers(targetPath)) ? access : undefined;
   await hashPasswords(read.passwords);
-  return changeRecord(runtime, type, write.selector, write.guard, write.argumentName, write.keepLastUpdated ?? false, (data, merge, locked) => {
+  return changeRecord(runtime, type, write.selector, write.guard, write.argumentName, write, (data, merge, locked) => {
     if (!write.steps) {
       const merged = limitedReplace ? replaceWritable(limitedReplace, locked.attrDefs, data, patch as JsonObject, '', merge) : mergeFields(locked.attrDefs, data, patch as JsonObject, write.mode, '', merge);
       return { data: merged, check: (ruled) => checkConstraints(locked.attrDefs, ruled, write.mode === 'update' ? (patch as JsonObject) : undefined, '', merge) };
@@ -174,7 +176,7 @@ export async function deletePath(runtime: Runtime, type: EntityType, selector: S
   const last = steps[steps.length - 1];
   if (options.access && !options.access.covers(schemaPath(steps))) throw outsideAccessSchema('write', schemaPath(steps), 'attribute_name');
   if (last.element === undefined && last.def.constraints?.includes('required')) throw new RegistrationError(362, `${schemaPath(steps)} is required and cannot be deleted`, { argumentName: 'attribute_name' });
-  return changeRecord(runtime, type, selector, guard, 'attribute_name', options.keepLastUpdated ?? false, (data) => {
+  return changeRecord(runtime, type, selector, guard, 'attribute_name', options, (data) => {
     locate(data, steps, 'attribute_name').set(undefined);
     prune(data, steps);
     return { data, check: () => {} };
@@ -191,7 +193,7 @@ export async function adoptOrphan(runtime: Runtime, type: EntityType, selector: 
   if (target.kind !== 'attribute' || target.def.type !== 'plural') throw new RegistrationError(200, 'attribute_name must name a plural, like /profiles', { argumentName: 'attribute_name' });
   const plural = target.def;
   const where = steps.map((s) => (s.element === undefined ? s.name : `${s.name}#${s.element}`)).join('.');
-  return changeRecord(runtime, type, selector, undefined, 'attribute_name', options.keepLastUpdated ?? false, async (data, merge, locked, tx) => {
+  return changeRecord(runtime, type, selector, undefined, 'attribute_name', options, async (data, merge, locked, tx) => {
     const orphan = await takeOrphan(tx, locked, childId);
     if (!orphan) throw new RegistrationError(310, `no orphaned plural element ${childId}`, { argumentName: 'child_id' });
     if (orphan.plural !== schemaPathOf(where)) throw new RegistrationError(200, `element ${childId} was orphaned from ${orphan.plural}, not ${schemaPathOf(where)}`, { argumentName: 'child_id' });
@@ -234,7 +236,7 @@ export async function removeRecord(runtime: Runtime, type: EntityType, selector:
     if (!record) throw recordNotFound();
     checkGuard(record, guard);
     await deleteRecord(tx, locked, record, nextTimestamp(record.last_updated));
-    await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'DELETE', records: [record] });
+    await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'DELETE', records: [record], actor: options.actor });
   });
 }
 
@@ -255,7 +257,7 @@ type Change = (
 ) => { data: JsonObject; check: (ruled: JsonObject) => void } | Promise<{ data: JsonObject; check: (ruled: JsonObject) => void }>;
 
 /** The transaction every change of an existing record shares. */
-async function changeRecord(runtime: Runtime, type: EntityType, selector: Selector, guard: Guard | undefined, argumentName: string, keepLastUpdated: boolean, change: Change): Promise<RecordRow> {
+async function changeRecord(runtime: Runtime, type: EntityType, selector: Selector, guard: Guard | undefined, argumentName: string, options: WriteOptions, change: Change): Promise<RecordRow> {
   return writing(runtime, type, argumentName, async (tx) => {
     const locked = await lockEntityType(tx, runtime.store.dialect, type.appId, type.name, 'share');
     const record = await findRecord(tx, locked, selector, runtime.store.dialect);
@@ -269,11 +271,11 @@ async function changeRecord(runtime: Runtime, type: EntityType, selector: Select
     checkLocallyUnique(locked.attrDefs, ruled, '', merge);
     await giveElementIds(tx, runtime, locked.attrDefs, ruled);
     const at = nextTimestamp(record.last_updated);
-    const lastUpdated = keepLastUpdated ? record.last_updated : at;
+    const lastUpdated = options.keepLastUpdated ? record.last_updated : at;
     await saveRecord(tx, locked, record, previousJson, ruled, at, lastUpdated);
     await addOrphans(tx, locked, record.id, merge.dropped, at);
     await claimUniqueValues(tx, locked, record.id, ruled);
-    await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'UPDATE', records: [record], before: previousJson, after: ruled });
+    await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'UPDATE', records: [record], before: previousJson, after: ruled, actor: options.actor });
     return { id: record.id, uuid: record.uuid, created: record.created, last_updated: lastUpdated, data: ruled };
   });
 }

@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 import type { Dialect, Tx } from '../../store/store.js';
 import type { AttrDef } from '../schema/attr-def.js';
 import type { JsonObject } from '../records/json.js';
-import { actingClientId } from './actor.js';
 import { changedPaths, watches } from './changed-paths.js';
 import type { EventKind, WebhookTables } from './tables.js';
 import { EVENTS_CHANNEL, wakeLocalWorkers } from './wake.js';
@@ -26,6 +25,8 @@ export interface RecordChange {
   /** UPDATE (one record): its data before (JSON text or object) and after the change. */
   before?: JsonObject | string;
   after?: JsonObject;
+  /** The client_id of the API client that made the change (captureClientId); undefined when the call named none. */
+  actor?: string;
 }
 
 interface ActiveSubscription {
@@ -95,7 +96,6 @@ export async function recordOutboxEvents(tx: Tx, change: RecordChange): Promise<
     attributes = JSON.stringify(paths);
   }
   const now = Date.now();
-  const clientId = actingClientId() ?? null;
   const rows: Insertable<WebhookTables['webhook_events']>[] = [];
   for (const record of change.records) {
     const changeId = randomUUID();
@@ -110,7 +110,7 @@ export async function recordOutboxEvents(tx: Tx, change: RecordChange): Promise<
         entity_id: record.id,
         entity_uuid: record.uuid,
         attributes,
-        client_id: clientId,
+        client_id: change.actor ?? null,
         occurred_at: now,
         status: 'pending',
         attempts: 0,

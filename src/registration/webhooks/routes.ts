@@ -8,7 +8,6 @@ import type { Runtime } from '../../runtime.js';
 import { authorize } from '../authorize.js';
 import { getEntityType } from '../schema/entity-types.js';
 import { parseAttributePath } from '../schema/paths.js';
-import { installActorScope } from './actor.js';
 import { checkCallback } from './callback-address.js';
 import { DEFAULT_DELIVERIES, DELIVERY_STATUSES, listDeliveries, MAX_DELIVERIES, showTime } from './history.js';
 import { ensureSigningKey, jwksOf } from './signing-keys.js';
@@ -96,7 +95,6 @@ function present(s: Subscription) {
 export function registerWebhookRoutes(app: FastifyInstance, runtime: Runtime): void {
   const { store } = runtime;
   const allowPrivate = runtime.config.webhooks.allowPrivateCallbacks;
-  installActorScope(app);
 
   registrationRoute(app, '/webhooks/add', async (call) => {
     const auth = await authorize(runtime, call, 'webhooks/add');

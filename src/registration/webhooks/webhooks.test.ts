@@ -278,6 +278,22 @@ describeEachDatabase(
         await ok('/webhooks/delete', { uuid: disabled });
       });
 
+      it('names the calling client in captureClientId: the login client of a native registration, the owner of entity.bulkCreate', async () => {
+        const path = '/clients';
+        const uuid = await subscribe({ callback: `${receiver.url}${path}`, entity_type: 'user', event_type: 'ADD' });
+        const flow = await fetch(`${server().url}/config/${app.appId}/flows/standard`, { headers: { authorization: `Basic ${Buffer.from(`${app.ownerClientId}:${app.ownerClientSecret}`).toString('base64')}` } });
+        const version = ((await flow.json()) as { version: string }).version;
+        const password = 'first-Secret1';
+        const form = { form: 'registrationForm', firstName: 'Ada', lastName: 'Lovelace', displayName: 'Ada L.', emailAddress: 'native@example.com', newPassword: password, newPasswordConfirm: password };
+        const registered = await call(server().url, '/oauth/register_native_traditional', { client_id: app.loginClientId, flow: 'standard', flow_version: version, locale: 'en-US', ...form });
+        expect(registered.json, registered.text).toMatchObject({ stat: 'ok', is_new: true });
+        const bulk = await ok('/entity.bulkCreate', { type_name: 'user', all_attributes: JSON.stringify([{ email: 'bulk-user@example.com' }]) });
+        await waitFor(() => eventsFor(path).length >= 2, 'both entityCreated events');
+        const clients = Object.fromEntries(eventsFor(path).map((r) => [r.claims.events.entityCreated.sub, r.claims.events.entityCreated.captureClientId]));
+        expect(clients).toEqual({ [registered.json.capture_user.uuid]: app.loginClientId, [bulk.uuid_results[0]]: app.ownerClientId });
+        await ok('/webhooks/delete', { uuid });
+      });
+
       it('pages the delivery history newest first', async () => {
         const path = '/paged';
         const uuid = await subscribe({ callback: `${receiver.url}${path}`, event_type: 'ADD' });

@@ -56,7 +56,7 @@ export async function answerSignIn(nc: NativeCall, record: RecordRow, isNew: boo
   const { runtime, auth, type, answering } = nc;
   const subject = { id: record.id, uuid: record.uuid, typeName: type.name };
   const changes = options.changes ?? {};
-  const written = Object.keys(changes).length ? writeRecord(runtime, type, { selector: { id: record.id }, mode: 'update', value: changes, argumentName: 'form' }) : Promise.resolve(record);
+  const written = Object.keys(changes).length ? writeRecord(runtime, type, { selector: { id: record.id }, mode: 'update', value: changes, argumentName: 'form', actor: auth.client.clientId }) : Promise.resolve(record);
   const issued = runtime.store.write(async (tx) => {
     await options.within?.(tx);
     const out: Body = {};

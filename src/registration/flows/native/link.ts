@@ -30,13 +30,13 @@ export async function linkAccountNative(nc: NativeCall): Promise<Body> {
   await runtime.store.write((tx) => spendSocialToken(tx, auth.app, identity, 'token'));
   if (holder) return { capture_user: await captureUser(nc, user.record) };
   const element = newProfileElement(type, identity, await providerOf(runtime, auth.app, identity), nowDateTime());
-  const record = await writeRecord(runtime, type, { selector: { id: user.record.id }, mode: 'update', value: { [PROFILES]: [element] }, argumentName: 'token' });
+  const record = await writeRecord(runtime, type, { selector: { id: user.record.id }, mode: 'update', value: { [PROFILES]: [element] }, argumentName: 'token', actor: auth.client.clientId });
   return { capture_user: await captureUser(nc, record) };
 }
 
 export async function unlinkAccountNative(nc: NativeCall): Promise<Body> {
   requireIdentities(nc);
-  const { runtime, call, type } = nc;
+  const { runtime, auth, call, type } = nc;
   const user = await signedInUser(nc);
   const identifier = requiredText(call, 'identifier_to_remove', 2048);
   const profiles = linkedProfiles(user.record);
@@ -46,6 +46,6 @@ export async function unlinkAccountNative(nc: NativeCall): Promise<Body> {
     throw new RegistrationError(200, 'this identity is the only way to sign in to the account: set a password or link another identity first', { argumentName: 'identifier_to_remove' });
   }
   const steps = parseAttributePath(type.attrDefs, `${PROFILES}#${element.id}`, 'identifier_to_remove') as PathStep[];
-  const record = await deletePath(runtime, type, { id: user.record.id }, steps, undefined);
+  const record = await deletePath(runtime, type, { id: user.record.id }, steps, undefined, { actor: auth.client.clientId });
   return { capture_user: await captureUser(nc, record) };
 }

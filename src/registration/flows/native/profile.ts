@@ -78,7 +78,7 @@ export async function updateProfileNative(nc: NativeCall): Promise<Body> {
   let record = user.record;
   if (Object.keys(attributes).length > 0) {
     try {
-      record = await writeRecord(runtime, type, { selector: { id: user.record.id }, mode: 'update', value: attributes, argumentName: 'form' });
+      record = await writeRecord(runtime, type, { selector: { id: user.record.id }, mode: 'update', value: attributes, argumentName: 'form', actor: auth.client.clientId });
     } catch (err) {
       throw asFormError(err, flow, formName);
     }

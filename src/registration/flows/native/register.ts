@@ -20,7 +20,7 @@ import { socialIdentityOf, useSocialToken } from './social-tokens.js';
 async function register(nc: NativeCall, formName: string, attributes: JsonObject, within?: (tx: Tx, record: RecordRow) => Promise<void>): Promise<Body> {
   let record: RecordRow;
   try {
-    record = await createRecord(nc.runtime, nc.type, attributes);
+    record = await createRecord(nc.runtime, nc.type, attributes, { actor: nc.auth.client.clientId });
   } catch (err) {
     throw asFormError(err, nc.flow, formName);
   }

@@ -97,7 +97,7 @@ async function thinRegistration(nc: NativeCall, identity: SocialIdentity, provid
   const now = nowDateTime();
   const attributes: JsonObject = { ...attributesFromProfile(type, identity), ...loginChanges(type, provider, now), [PROFILES]: [newProfileElement(type, identity, provider, now)] };
   if (verifiedEmailOf(identity) && type.attrDefs.some((d) => d.name === 'emailVerified')) attributes.emailVerified = now;
-  const record = await createRecord(runtime, type, attributes);
+  const record = await createRecord(runtime, type, attributes, { actor: auth.client.clientId });
   // An address the provider did not vouch for gets the verification mail, as a registration's does.
   const base = attributes.emailVerified ? undefined : await verificationLinkBase(nc, { fallback: false });
   return answerSignIn(nc, record, true, {
