@@ -1,7 +1,8 @@
 import { createHash, pbkdf2, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import bcrypt from 'bcryptjs';
-import { ARGON2ID, ARGON2ID_TYPE } from '../registration/records/passwords.js';
+import { ARGON2ID_TYPE } from '../registration/records/passwords.js';
+import { ARGON2ID } from './argon2id.js';
 
 /**
  * Verifiers for password hashes imported from other systems (entity.bulkCreate / entity.create

@@ -1,17 +1,14 @@
-import { hash, verify, type Options } from '@node-rs/argon2';
+import { argon2idHash, argon2idVerify } from '../../crypto/argon2id.js';
 import { randomHex } from '../../crypto/secrets.js';
 import type { AttrDef } from '../schema/attr-def.js';
 import { PASSWORD_TYPE } from '../schema/attr-def.js';
 import { isObject, type Json } from './json.js';
 import type { PendingPassword } from './values.js';
 
-/** DESIGN.md: argon2id, m=19456 KiB, t=2, p=1 (OWASP). `algorithm: 2` is Argon2id (a const enum the build cannot import). */
-export const ARGON2ID: Options & { memoryCost: number; timeCost: number; parallelism: number } = { algorithm: 2 as Options['algorithm'], memoryCost: 19456, timeCost: 2, parallelism: 1 };
-
 export const ARGON2ID_TYPE = 'password-argon2id';
 
 export function hashPassword(plaintext: string): Promise<string> {
-  return hash(plaintext, ARGON2ID);
+  return argon2idHash(plaintext);
 }
 
 /** Hashes every plaintext password a write carries, in place; done before the write's transaction opens. */
@@ -34,12 +31,12 @@ export async function hashPasswords(pending: PendingPassword[]): Promise<void> {
 export async function verifyPassword(stored: Json | undefined, plaintext: string): Promise<boolean> {
   if (!isObject(stored) || typeof stored.value !== 'string') {
     // Same cost as a real check, so that a record without a password answers in the same time.
-    await verify(await dummyHash(), plaintext, ARGON2ID).catch(() => false);
+    await argon2idVerify(await dummyHash(), plaintext).catch(() => false);
     return false;
   }
   if (stored.type !== ARGON2ID_TYPE) return false;
   try {
-    return await verify(stored.value, plaintext, ARGON2ID);
+    return await argon2idVerify(stored.value, plaintext);
   } catch {
     return false;
   }

@@ -1,4 +1,4 @@
-import { verify } from '@node-rs/argon2';
+import { argon2idVerify } from '../../../crypto/argon2id.js';
 import { isLegacyPasswordType, verifyLegacyPassword, type StoredPassword } from '../../../crypto/legacy-passwords.js';
 import { ARGON2ID_TYPE, verifyPassword } from '../../records/passwords.js';
 
@@ -10,7 +10,7 @@ import { ARGON2ID_TYPE, verifyPassword } from '../../records/passwords.js';
 export const DUMMY_ARGON2ID_HASH = '$argon2id$v=19$m=19456,t=2,p=1$aT3eDiOoHDuURUB7+I9gKA$Jd0BREMNe+TfKIUr/P3JghA2Xbnagq5MLf12q2uut5o';
 
 function dummyVerify(password: string): Promise<boolean> {
-  return verify(DUMMY_ARGON2ID_HASH, password).then(
+  return argon2idVerify(DUMMY_ARGON2ID_HASH, password).then(
     () => false,
     () => false,
   );
