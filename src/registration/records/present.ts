@@ -89,8 +89,35 @@ export function timestamp(micros: number): string {
   return lastText;
 }
 
+/**
+ * An object with `keys` in that order, all null: reads clone it (`{...blank}`) and then set the
+ * values, because an object given more than a dozen new properties by computed-name stores turns
+ * into a slow dictionary, which also makes JSON.stringify of the answer several times slower.
+ * None for a `__proto__` name: setting it on a fresh object changes the prototype and shows no
+ * key, which a blank object with it as its own key would not do.
+ */
+function blankOf(keys: readonly string[]): JsonObject | undefined {
+  if (keys.includes('__proto__')) return undefined;
+  return JSON.parse(`{${keys.map((key) => `${JSON.stringify(key)}:null`).join(',')}}`) as JsonObject;
+}
+
+function fresh(blank: JsonObject | undefined): JsonObject {
+  return blank ? { ...blank } : {};
+}
+
+const recordBlanks = new WeakMap<Selection, JsonObject | undefined>();
+
+function recordBlank(selection: Selection): JsonObject | undefined {
+  let blank = recordBlanks.get(selection);
+  if (blank === undefined && !recordBlanks.has(selection)) {
+    blank = blankOf([...selection.reserved, ...planOf(selection.defs).map((step) => step.name)]);
+    recordBlanks.set(selection, blank);
+  }
+  return blank;
+}
+
 export function presentRecord(row: RecordRow, selection: Selection): JsonObject {
-  const out: JsonObject = {};
+  const out = fresh(recordBlank(selection));
   for (const name of selection.reserved) {
     if (name === 'id') out.id = row.id;
     else if (name === 'uuid') out.uuid = row.uuid;
@@ -113,6 +140,8 @@ interface Step {
   shape: Shape;
   def: AttrDef;
   children?: Step[];
+  /** What an object's value, or each plural element, starts from (blankOf). */
+  blank?: JsonObject;
 }
 
 const plans = new WeakMap<readonly AttrDef[], Step[]>();
@@ -125,7 +154,10 @@ function planOf(defs: readonly AttrDef[]): Step[] {
       .filter((def) => !isPasswordDef(def))
       .map((def) => {
         const shape = def.type === 'object' ? Shape.Object : def.type === 'plural' ? Shape.Plural : def.type === 'dateTime' ? Shape.DateTime : Shape.Value;
-        return { name: def.name, shape, def, children: def.attr_defs && planOf(def.attr_defs) };
+        const children = def.attr_defs && planOf(def.attr_defs);
+        const names = children?.map((child) => child.name) ?? [];
+        const blank = shape === Shape.Object ? blankOf(names) : shape === Shape.Plural ? blankOf(['id', ...names]) : undefined;
+        return { name: def.name, shape, def, children, blank };
       });
     plans.set(defs, plan);
   }
@@ -147,11 +179,18 @@ function present(plan: Step[], data: JsonObject | undefined, out: JsonObject): J
         out[step.name] = typeof value === 'string' && value.endsWith('.000000 +0000') ? `${value.slice(0, 19)} +0000` : (value ?? null);
         break;
       case Shape.Object:
-        out[step.name] = present(step.children!, isObject(value) ? value : undefined, {});
+        out[step.name] = present(step.children!, isObject(value) ? value : undefined, fresh(step.blank));
         break;
       case Shape.Plural: {
         const list: Json[] = [];
-        if (Array.isArray(value)) for (const element of value) if (isObject(element)) list.push(present(step.children!, element, { id: element.id ?? null }));
+        if (Array.isArray(value)) {
+          for (const element of value) {
+            if (!isObject(element)) continue;
+            const shown = fresh(step.blank);
+            shown.id = element.id ?? null;
+            list.push(present(step.children!, element, shown));
+          }
+        }
         out[step.name] = list;
         break;
       }
