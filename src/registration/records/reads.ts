@@ -1,8 +1,8 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import { RegistrationError } from '../../http/errors.js';
 import type { Db, Dialect } from '../../store/store.js';
 import type { EntityType } from '../schema/entity-types.js';
-import { compileFilter, compileSort, parseFilter, parseSortOn, type Condition, type Literal } from './filter/index.js';
+import { compileFilter, compileSort, filterShape, filterValues, parseFilter, parseSortOn, type Condition, type FilterValue, type Literal } from './filter/index.js';
 import { conditionAttributes } from './access.js';
 import type { JsonObject } from './json.js';
 import { presentRecord, type RecordRow, type Selection } from './present.js';
@@ -99,24 +99,106 @@ export interface FindQuery {
   showTotalCount: boolean;
 }
 
+/** A filter read for a query: its condition (none: every record) and the values it binds. */
+interface ReadFilter {
+  condition: Condition | undefined;
+  values: FilterValue[];
+}
+
+/** Parses and vets a filter as compileFilter would, without building its SQL. */
+function readFilter(dialect: Dialect, type: EntityType, filter: string | undefined, check?: AttributeCheck): ReadFilter {
+  if (filter === undefined || filter.trim() === '') return { condition: undefined, values: [] };
+  const condition = parseFilter(filter);
+  if (check) for (const attribute of conditionAttributes(condition)) check(attribute, 'filter');
+  return { condition, values: filterValues(condition, { dialect, resolve: type.resolve }) };
+}
+
 export async function findRecords(db: Db, dialect: Dialect, type: EntityType, query: FindQuery, selection: Selection, check?: AttributeCheck): Promise<{ results: JsonObject[]; totalCount?: number }> {
-  const { where, single } = compiledFilter(dialect, type, query.filter, check);
+  const filter = readFilter(dialect, type, query.filter, check);
+  const single = filter.condition !== undefined && atMostOne(filter.condition, type);
   const sortKeys = query.sortOn === undefined ? [] : parseSortOn(query.sortOn);
   if (check) for (const key of sortKeys) check(key.attribute, 'sort_on');
-  const order = compileSort(sortKeys, { dialect, resolve: type.resolve });
   const offset = query.firstResult - 1;
-  // A lookup of one record goes without ORDER BY and LIMIT: see atMostOne.
-  const tail = single ? sql`` : sql` order by ${sql.join(order)} limit ${query.maxResults}${offset > 0 ? sql` offset ${offset}` : sql``}`;
-  const rows =
-    single && offset > 0
-      ? []
-      : (await sql<RecordRow & { data: unknown }>`select "id", "uuid", "created", "last_updated", "data" from "entities" where ${inType(type)} and (${where})${tail}`.execute(db)).rows;
+  let rows: Array<RecordRow & { data: unknown }> = [];
+  // Past the only record there can be: nothing to read, but sort_on is still vetted.
+  if (single && offset > 0) compileSort(sortKeys, { dialect, resolve: type.resolve });
+  else {
+    const sortText = sortKeys.map((key) => `${key.descending ? '-' : ''}${key.attribute}`).join(',');
+    const shape = `find ${single ? 'one' : offset > 0 ? 'page' : 'first'} ${sortText}\n${filter.condition ? filterShape(filter.condition) : ''}`;
+    const read = readQuery(db, dialect, type, shape, (bind) => {
+      const where = filter.condition ? compileFilter(filter.condition, { dialect, resolve: type.resolve, bind }) : sql<boolean>`1 = 1`;
+      const order = compileSort(sortKeys, { dialect, resolve: type.resolve });
+      // A lookup of one record goes without ORDER BY and LIMIT: see atMostOne.
+      const tail = single ? sql`` : sql` order by ${sql.join(order)} limit ${bind(query.maxResults)}${offset > 0 ? sql` offset ${bind(offset)}` : sql``}`;
+      return sql`select "id", "uuid", "created", "last_updated", "data" from "entities" where ${inType(type)} and (${where})${tail}`;
+    });
+    rows = await runRead<RecordRow & { data: unknown }>(db, read, single ? filter.values : [...filter.values, query.maxResults, ...(offset > 0 ? [offset] : [])]);
+  }
   const results = rows.map((row) => presentRecord(toRow(row), selection));
   if (!query.showTotalCount) return { results };
-  return { results, totalCount: await countRecords(db, dialect, type, query.filter) };
+  return { results, totalCount: await countFiltered(db, dialect, type, filter) };
 }
 
 export async function countRecords(db: Db, dialect: Dialect, type: EntityType, filter: string | undefined, check?: AttributeCheck): Promise<number> {
-  const result = await sql<{ n: number }>`select count(*) as "n" from "entities" where ${inType(type)} and (${filterCondition(dialect, type, filter, check)})`.execute(db);
-  return Number(result.rows[0]?.n ?? 0);
+  return countFiltered(db, dialect, type, readFilter(dialect, type, filter, check));
+}
+
+async function countFiltered(db: Db, dialect: Dialect, type: EntityType, filter: ReadFilter): Promise<number> {
+  const shape = `count\n${filter.condition ? filterShape(filter.condition) : ''}`;
+  const read = readQuery(db, dialect, type, shape, (bind) => {
+    const where = filter.condition ? compileFilter(filter.condition, { dialect, resolve: type.resolve, bind }) : sql<boolean>`1 = 1`;
+    return sql`select count(*) as "n" from "entities" where ${inType(type)} and (${where})`;
+  });
+  const rows = await runRead<{ n: number }>(db, read, filter.values);
+  return Number(rows[0]?.n ?? 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read queries prepared per shape: building and compiling a query with kysely costs several
+// times what running a lookup by email does on SQLite. A shape is what decides the SQL text
+// (the filter without its values, sort_on, single record or page); the values are bound anew on
+// every run, and checked anew (readFilter) before it.
+
+/** Stands for the n-th bound value while a query is built. */
+class Slot {
+  constructor(readonly index: number) {}
+}
+
+interface PreparedRead {
+  compiled: CompiledQuery;
+  /** For each parameter of the compiled SQL: the bound value it takes (by index), or its fixed value. */
+  parameters: Array<{ argument: number } | { value: unknown }>;
+}
+
+/** Shapes kept per entity type and database kind; a schema change makes a new type, and with it new queries. */
+const MAX_SHAPES = 200;
+const readQueries = new WeakMap<EntityType, Map<string, PreparedRead>>();
+
+/**
+ * The query of a shape, built the first time: `build` hands each value it binds to `bind`, in
+ * the order runRead's values come (the filter's, in filterValues order, then its own).
+ */
+function readQuery(db: Db, dialect: Dialect, type: EntityType, shape: string, build: (bind: (value: unknown) => unknown) => RawBuilder<unknown>): PreparedRead {
+  let queries = readQueries.get(type);
+  if (!queries) readQueries.set(type, (queries = new Map()));
+  const key = `${dialect} ${shape}`;
+  let read = queries.get(key);
+  if (!read) {
+    const slots: Slot[] = [];
+    const compiled = build(() => {
+      const slot = new Slot(slots.length);
+      slots.push(slot);
+      return slot;
+    }).compile(db);
+    read = { compiled, parameters: compiled.parameters.map((p) => (p instanceof Slot ? { argument: p.index } : { value: p })) };
+    if (queries.size >= MAX_SHAPES) queries.clear();
+    queries.set(key, read);
+  }
+  return read;
+}
+
+async function runRead<R>(db: Db, read: PreparedRead, values: unknown[]): Promise<R[]> {
+  const { compiled } = read;
+  const parameters = read.parameters.map((p) => ('argument' in p ? values[p.argument] : p.value));
+  return (await db.executeQuery<R>({ query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters })).rows;
 }

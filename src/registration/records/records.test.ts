@@ -436,6 +436,18 @@ describeEachDatabase('entity calls', (server) => {
       expect((await l('/entity.find', { filter: "name = 'x'; drop table entities" })).json).toMatchObject({ code: 200 });
     });
 
+    it('reads each filter with its own values, and vets them, whatever filters of the same shape came before', async () => {
+      const names = async (filter: string, extra: Record<string, string> = {}) => (await l('/entity.find', { filter, attributes: '["name"]', sort_on: '["name"]', ...extra })).json;
+      expect((await names('rank = 1 and name != \'n06\'')).results).toEqual([{ name: 'n01' }, { name: 'n11' }, { name: 'n16' }, { name: 'n21' }]);
+      expect((await names('rank = 3 and name != \'n08\'')).results).toEqual([{ name: 'n03' }, { name: 'n13' }, { name: 'n18' }, { name: 'n23' }]);
+      expect(await names("rank = 'three' and name != 'n08'")).toMatchObject({ code: 200, argument_name: 'filter' });
+      expect((await names('rank = 4', { max_results: '2' })).results).toEqual([{ name: 'n04' }, { name: 'n09' }]);
+      expect((await names('rank = 4', { max_results: '2', first_result: '3' })).results).toEqual([{ name: 'n14' }, { name: 'n19' }]);
+      expect((await names('rank = 0', { max_results: '1', first_result: '5' })).results).toEqual([{ name: 'n20' }]);
+      expect((await l('/entity.count', { filter: 'rank < 1' })).json).toEqual({ stat: 'ok', total_count: 5 });
+      expect((await l('/entity.count', { filter: 'rank < 3' })).json).toEqual({ stat: 'ok', total_count: 15 });
+    });
+
     it('counts, with and without a filter', async () => {
       expect((await l('/entity.count', {})).json).toEqual({ stat: 'ok', total_count: 25 });
       expect((await l('/entity.count', { filter: 'rank < 2' })).json).toEqual({ stat: 'ok', total_count: 10 });

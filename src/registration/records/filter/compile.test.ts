@@ -5,7 +5,8 @@ import { RegistrationError } from '../../../http/errors.js';
 import { openStore, type Dialect, type Store } from '../../../store/store.js';
 import { parseDateTime, toEpochMicros } from '../datetime.js';
 import { attributeIndexColumnSql, attributeSql, type AttributeInfo, type AttributeResolver } from './attribute.js';
-import { filterSql } from './compile.js';
+import { filterShape, filterSql, filterValues } from './compile.js';
+import { parseFilter } from './parser.js';
 import { compileSort, parseSortOn } from './sort.js';
 
 /**
@@ -382,6 +383,41 @@ describe('filter compiler without a database', () => {
     expect(error.code).toBe(200);
     expect(error.options.argumentName).toBe('filter');
     expect(error.description).toMatch(message);
+  });
+
+  it('filterValues lists the values compileFilter binds, in its order, and refuses what it refuses', () => {
+    for (const dialect of ['sqlite', 'postgres'] as const) {
+      const filter = "not (email = 'A@x' or age > 3) and profiles.domain = 'x' and birthday is null and optIn != false and created > '2016-01-01' and emailVerified < '2020-01-02 03:04:05.5 +0100'";
+      expect(filterValues(parseFilter(filter), { dialect, resolve })).toEqual(compile(filter, dialect).parameters);
+    }
+    for (const [filter] of [["age = 'abc'"], ["email = 'a' and primaryAddress.planet = 'Mars'"], ['optIn > true'], ["settings = '{}'"]]) {
+      const refused = failure(filter);
+      expect(() => filterValues(parseFilter(filter), { dialect: 'sqlite', resolve })).toThrow(refused.description);
+    }
+  });
+
+  it('binds stand-ins where asked, so a query built once for a filter shape runs with other values', () => {
+    const stand = { standIn: true };
+    const where = filterSql("email = 'a' and age > 3", { dialect: 'sqlite', resolve, bind: () => stand });
+    const compiled = sql`select 1 where ${where}`.compile(new Kysely<unknown>({ dialect: new SqliteDialect({ database: {} as never }) }));
+    expect(compiled.parameters).toEqual([stand, stand]);
+    expect(compiled.sql).toBe(compile("email = 'b' and age > 70").sql);
+  });
+
+  it('gives conditions the same shape exactly when they compile to the same SQL', () => {
+    const shape = (filter: string) => filterShape(parseFilter(filter));
+    expect(shape("email = 'a'")).toBe(shape('email = "B" '));
+    expect(shape('id > 5 and age < 2')).toBe(shape('id>6 and 1 > age'));
+    for (const [a, b] of [
+      ["email = 'a'", "email != 'a'"],
+      ["email = 'a'", "code = 'a'"],
+      ['a is null', 'a is not null'],
+      ["not (email = 'a')", "email = 'a'"],
+      ["email = 'a' and code = 'b'", "email = 'a' or code = 'b'"],
+      ["(email = 'a' and code = 'b') or age > 1", "email = 'a' and (code = 'b' or age > 1)"],
+    ]) {
+      expect(shape(a)).not.toBe(shape(b));
+    }
   });
 
   it('answers 223 unknown_attribute for a path the entity type lacks, naming it', () => {

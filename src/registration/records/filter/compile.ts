@@ -9,7 +9,16 @@ export interface FilterContext {
   dialect: Dialect;
   /** Attribute paths of the entity type being searched; undefined for a path it does not have. */
   resolve: AttributeResolver;
+  /**
+   * What goes into the SQL for each compared value, in the order filterValues lists them
+   * (default: the value, as a bound parameter). A query prepared for a filter's shape binds
+   * stand-ins once and runs with each filter's filterValues.
+   */
+  bind?: (value: FilterValue) => unknown;
 }
+
+/** A compared value as bound, coerced to the attribute's stored type. */
+export type FilterValue = string | number | boolean;
 
 /**
  * Translates conditions into one SQL boolean over an `entities` row (unqualified columns
@@ -39,6 +48,48 @@ export function filterSql(filter: string, context: FilterContext): RawBuilder<bo
   return compileFilter(parseFilter(filter), context);
 }
 
+/**
+ * The values compileFilter binds for a condition, in its order, after the same checks and in the
+ * same order: it throws exactly what compileFilter would.
+ */
+export function filterValues(condition: Condition, context: FilterContext, out: FilterValue[] = []): FilterValue[] {
+  switch (condition.kind) {
+    case 'and':
+    case 'or':
+      for (const operand of condition.operands) filterValues(operand, context, out);
+      break;
+    case 'not':
+      filterValues(condition.operand, context, out);
+      break;
+    case 'isNull':
+      resolve(condition.attribute, condition.position, context);
+      break;
+    case 'compare':
+      out.push(comparedValue(condition, resolve(condition.attribute, condition.position, context), context.dialect));
+      break;
+  }
+  return out;
+}
+
+/**
+ * Text that two conditions share exactly when compileFilter makes the same SQL of them (over one
+ * entity type and dialect) but for the values: everything but the values and positions.
+ * Attribute paths are names and dots (lexer.ts), so the punctuation cannot be ambiguous.
+ */
+export function filterShape(condition: Condition): string {
+  switch (condition.kind) {
+    case 'and':
+    case 'or':
+      return `${condition.kind}(${condition.operands.map(filterShape).join(',')})`;
+    case 'not':
+      return `not(${filterShape(condition.operand)})`;
+    case 'isNull':
+      return `${condition.attribute} is${condition.negated ? ' not' : ''} null`;
+    case 'compare':
+      return `${condition.attribute} ${condition.operator} ?`;
+  }
+}
+
 function compile(condition: Condition, context: FilterContext): RawBuilder<unknown> {
   switch (condition.kind) {
     case 'and':
@@ -53,7 +104,7 @@ function compile(condition: Condition, context: FilterContext): RawBuilder<unkno
     case 'isNull':
       return nullTest(condition, resolve(condition.attribute, condition.position, context), context.dialect);
     case 'compare':
-      return comparison(condition, resolve(condition.attribute, condition.position, context), context.dialect);
+      return comparison(condition, resolve(condition.attribute, condition.position, context), context);
   }
 }
 
@@ -76,15 +127,11 @@ function nullTest(condition: Extract<Condition, { kind: 'isNull' }>, attr: Attri
   return sql`${valueSql(dialect, { ...attr, type: 'json', caseSensitive: true }, sql.ref('data'))} ${is}`;
 }
 
-function comparison(condition: Extract<Condition, { kind: 'compare' }>, attr: AttributeInfo, dialect: Dialect): RawBuilder<unknown> {
-  if (!isComparable(attr)) {
-    throw filterError(`attribute '${attr.name}' (${attr.type}) at position ${condition.position} cannot be compared with a value; only 'is null' and 'is not null' apply to it`);
-  }
+function comparison(condition: Extract<Condition, { kind: 'compare' }>, attr: AttributeInfo, context: FilterContext): RawBuilder<unknown> {
+  const { dialect } = context;
   const operator = condition.operator;
-  if (attr.type === 'boolean' && operator !== '=' && operator !== '!=') {
-    throw filterError(`boolean attribute '${attr.name}' at position ${condition.position} can only be compared with = or !=`);
-  }
-  const value = coerce(condition, attr, dialect);
+  const coerced = comparedValue(condition, attr, dialect);
+  const value = context.bind ? context.bind(coerced) : coerced;
   const bound = isCaseInsensitive(attr) ? sql`lower(cast(${value} as text))` : sql`${value}`;
   const op = sql.raw(operator === '!=' ? '<>' : operator);
   if (attr.plural) return anyElement(dialect, attr, (element) => sql`${element} ${op} ${bound}`);
@@ -111,52 +158,65 @@ function elements(dialect: Dialect, path: readonly string[]): RawBuilder<unknown
   return sql`jsonb_array_elements(case jsonb_typeof(${array}) when 'array' then ${array} else '[]'::jsonb end) as e(value) where jsonb_typeof(e.value) = 'object'`;
 }
 
+/** The value a comparison binds, after checking that the attribute takes the comparison at all. */
+function comparedValue(condition: Extract<Condition, { kind: 'compare' }>, attr: AttributeInfo, dialect: Dialect): FilterValue {
+  if (!isComparable(attr)) {
+    throw filterError(`attribute '${attr.name}' (${attr.type}) at position ${condition.position} cannot be compared with a value; only 'is null' and 'is not null' apply to it`);
+  }
+  if (attr.type === 'boolean' && condition.operator !== '=' && condition.operator !== '!=') {
+    throw filterError(`boolean attribute '${attr.name}' at position ${condition.position} can only be compared with = or !=`);
+  }
+  return coerce(condition, attr, dialect);
+}
+
 /** The literal as a value of the attribute's stored type, or 200 naming the attribute. */
 function coerce(condition: Extract<Condition, { kind: 'compare' }>, attr: AttributeInfo, dialect: Dialect): string | number | boolean {
   const literal = condition.value;
   const text = literalText(literal);
-  const wrong = (what: string) =>
-    filterError(`value ${describeLiteral(literal)} at position ${condition.valuePosition} is not ${what} for attribute '${attr.name}'`);
   if (attr.column === 'created' || attr.column === 'last_updated') {
     const instant = literal.type === 'string' ? parseDateTime(literal.value) : undefined;
-    if (!instant) throw wrong('a date or time');
+    if (!instant) throw wrongValue(condition, attr, 'a date or time');
     try {
       return toEpochMicros(instant);
     } catch {
-      throw wrong('a date between the years 1700 and 2200');
+      throw wrongValue(condition, attr, 'a date between the years 1700 and 2200');
     }
   }
   switch (attr.type) {
     case 'integer':
     case 'decimal':
     case 'id': {
-      if (literal.type === 'boolean' || !NUMBER.test(text.trim())) throw wrong('a number');
+      if (literal.type === 'boolean' || !NUMBER.test(text.trim())) throw wrongValue(condition, attr, 'a number');
       const number = Number(text.trim());
-      if (!Number.isFinite(number)) throw wrong('a number');
+      if (!Number.isFinite(number)) throw wrongValue(condition, attr, 'a number');
       // The id column is a bigint: PostgreSQL refuses a fraction or a value past its range for it.
-      if (attr.column === 'id' && !Number.isSafeInteger(number)) throw wrong('a record id');
+      if (attr.column === 'id' && !Number.isSafeInteger(number)) throw wrongValue(condition, attr, 'a record id');
       return number;
     }
     case 'boolean': {
       const lower = text.trim().toLowerCase();
-      if (literal.type === 'number' || (lower !== 'true' && lower !== 'false')) throw wrong('true or false');
+      if (literal.type === 'number' || (lower !== 'true' && lower !== 'false')) throw wrongValue(condition, attr, 'true or false');
       const value = lower === 'true';
       // better-sqlite3 binds no booleans; SQLite's JSON true/false read back as 1/0.
       return dialect === 'sqlite' ? (value ? 1 : 0) : value;
     }
     case 'date': {
       const date = literal.type === 'string' ? parseDate(literal.value) : undefined;
-      if (date === undefined) throw wrong('a date (YYYY-MM-DD)');
+      if (date === undefined) throw wrongValue(condition, attr, 'a date (YYYY-MM-DD)');
       return date;
     }
     case 'dateTime': {
       const instant = literal.type === 'string' ? parseDateTime(literal.value) : undefined;
-      if (!instant) throw wrong('a date and time');
+      if (!instant) throw wrongValue(condition, attr, 'a date and time');
       return formatStoredDateTime(instant);
     }
     default:
       return text;
   }
+}
+
+function wrongValue(condition: Extract<Condition, { kind: 'compare' }>, attr: AttributeInfo, what: string): ReturnType<typeof filterError> {
+  return filterError(`value ${describeLiteral(condition.value)} at position ${condition.valuePosition} is not ${what} for attribute '${attr.name}'`);
 }
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
