@@ -1,4 +1,5 @@
 import { CompiledQuery, sql, type RawBuilder } from 'kysely';
+import { prepared } from '../../store/prepared.js';
 import type { Db, Dialect, Tx } from '../../store/store.js';
 import type { EntityType } from '../schema/entity-types.js';
 import { nowEpochMicros } from './datetime.js';
@@ -46,12 +47,48 @@ export function toRow(row: { id: number; uuid: string; created: number; last_upd
 }
 
 /**
+ * Queries of fixed shape that every write of a record (and most reads) runs, built once per
+ * entity type (store/prepared.ts) since its id is inlined.
+ */
+function perType<Q>(make: (type: Pick<EntityType, 'id'>) => Q): (type: Pick<EntityType, 'id'>) => Q {
+  const made = new Map<number, Q>();
+  return (type) => {
+    let queries = made.get(type.id);
+    if (!queries) made.set(type.id, (queries = make({ id: type.id })));
+    return queries;
+  };
+}
+
+const RECORD_COLUMNS = ['id', 'uuid', 'created', 'last_updated', 'data'] as const;
+
+const recordQueries = perType((type) => {
+  const named = (db: Db, column: 'id' | 'uuid', value: number | string) => db.selectFrom('entities').select(RECORD_COLUMNS).where(inType(type)).where(column, '=', value);
+  return {
+    byId: prepared((db, id: number) => named(db, 'id', id)),
+    byIdLocked: prepared((db, id: number) => named(db, 'id', id).forUpdate()),
+    byUuid: prepared((db, uuid: string) => named(db, 'uuid', uuid)),
+    byUuidLocked: prepared((db, uuid: string) => named(db, 'uuid', uuid).forUpdate()),
+    update: prepared((db, data: string, lastUpdated: number, id: number) => db.updateTable('entities').set({ data, last_updated: lastUpdated }).where(inType(type)).where('id', '=', id)),
+  };
+});
+
+const insertVersion = prepared((db, typeId: number, entityId: number, uuid: string, created: number, lastUpdated: number, superseded: number, deleted: number, data: string) =>
+  db.insertInto('entity_versions').values({ type_id: typeId, entity_id: entityId, uuid, created, last_updated: lastUpdated, superseded, deleted, data }),
+);
+
+/**
  * The record a selector names (the lowest id when a key attribute is shared). `lockOn` the
  * PostgreSQL dialect, the row stays locked for the rest of the transaction (SQLite has one
  * writer at a time anyway).
  */
 export async function findRecord(db: Reader, type: EntityType, selector: Selector, lockOn?: Dialect): Promise<RecordRow | undefined> {
-  const lock = lockOn === 'postgres' ? sql.raw(' for update') : sql.raw('');
+  const locking = lockOn === 'postgres';
+  if ('id' in selector || 'uuid' in selector) {
+    const queries = recordQueries(type);
+    const [row] = 'id' in selector ? await (locking ? queries.byIdLocked : queries.byId)(db, selector.id) : await (locking ? queries.byUuidLocked : queries.byUuid)(db, selector.uuid.toLowerCase());
+    return row && toRow(row);
+  }
+  const lock = locking ? sql.raw(' for update') : sql.raw('');
   // Only a lookup that may match several records needs ORDER BY and LIMIT; see reads.ts atMostOne for why the others must not have them.
   const tail = 'where' in selector && !selector.single ? sql.raw(' order by "id" limit 1') : sql.raw('');
   const result = await sql<{ id: number; uuid: string; created: number; last_updated: number; data: unknown }>`select ${COLUMNS} from "entities" where ${inType(type)} and ${selectorSql(selector)}${tail}${lock}`.execute(db);
@@ -118,11 +155,8 @@ export async function insertRecords(tx: Tx, dialect: Dialect, type: EntityType, 
  * lastUpdated unless `lastUpdated` says otherwise (a `metadata` client's write keeps it).
  */
 export async function saveRecord(tx: Tx, type: EntityType, previous: RecordRow, previousJson: string, data: JsonObject, at: number, lastUpdated = at): Promise<void> {
-  await tx
-    .insertInto('entity_versions')
-    .values({ type_id: type.id, entity_id: previous.id, uuid: previous.uuid, created: previous.created, last_updated: previous.last_updated, superseded: at, deleted: 0, data: previousJson })
-    .execute();
-  await tx.updateTable('entities').set({ data: JSON.stringify(data), last_updated: lastUpdated }).where(inType(type)).where('id', '=', previous.id).execute();
+  await insertVersion(tx, type.id, previous.id, previous.uuid, previous.created, previous.last_updated, at, 0, previousJson);
+  await recordQueries(type).update(tx, JSON.stringify(data), lastUpdated, previous.id);
 }
 
 /** Deletes a record; its last state stays in the history so that versions/entity still answers for earlier instants. */

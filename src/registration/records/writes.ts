@@ -70,11 +70,19 @@ async function giveElementIds(tx: Tx, runtime: Runtime, defs: readonly AttrDef[]
   fresh.forEach((element, i) => (element.id = ids[i]));
 }
 
+/** An error of a caller's `alongside` work: not the record's, so never read as 361. */
+class AlongsideFailure extends Error {
+  constructor(readonly error: unknown) {
+    super('work alongside a record change failed');
+  }
+}
+
 /** Runs a write, turning a unique index's refusal into 361. */
 async function writing<T>(runtime: Runtime, type: EntityType, argumentName: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   try {
     return await runtime.store.write(fn);
   } catch (err) {
+    if (err instanceof AlongsideFailure) throw err.error;
     throw uniqueViolation(err, type, runtime.store.dialect, argumentName) ?? err;
   }
 }
@@ -126,6 +134,8 @@ export interface PathWrite extends WriteOptions {
   value: unknown;
   argumentName: string;
   guard?: Guard;
+  /** More of the caller's work in the change's transaction, after it: both commit or neither (a sign-in's token issue). */
+  alongside?: (tx: Tx) => Promise<void>;
 }
 
 /** entity.update / entity.replace, of the whole record or of the path `steps` names. */
@@ -140,7 +150,7 @@ export async function writeRecord(runtime: Runtime, type: EntityType, write: Pat
   // Under a write access schema, replace replaces only what the client may write.
   const limitedReplace = write.mode === 'replace' && access !== undefined && !(targetPath !== '' && access.covers(targetPath)) ? access : undefined;
   await hashPasswords(read.passwords);
-  return changeRecord(runtime, type, write.selector, write.guard, write.argumentName, write, (data, merge, locked) => {
+  return changeRecord(runtime, type, write.selector, write.guard, write.argumentName, write, write.alongside, (data, merge, locked) => {
     if (!write.steps) {
       const merged = limitedReplace ? replaceWritable(limitedReplace, locked.attrDefs, data, patch as JsonObject, '', merge) : mergeFields(locked.attrDefs, data, patch as JsonObject, write.mode, '', merge);
       return { data: merged, check: (ruled) => checkConstraints(locked.attrDefs, ruled, write.mode === 'update' ? (patch as JsonObject) : undefined, '', merge) };
@@ -176,7 +186,7 @@ export async function deletePath(runtime: Runtime, type: EntityType, selector: S
   const last = steps[steps.length - 1];
   if (options.access && !options.access.covers(schemaPath(steps))) throw outsideAccessSchema('write', schemaPath(steps), 'attribute_name');
   if (last.element === undefined && last.def.constraints?.includes('required')) throw new RegistrationError(362, `${schemaPath(steps)} is required and cannot be deleted`, { argumentName: 'attribute_name' });
-  return changeRecord(runtime, type, selector, guard, 'attribute_name', options, (data) => {
+  return changeRecord(runtime, type, selector, guard, 'attribute_name', options, undefined, (data) => {
     locate(data, steps, 'attribute_name').set(undefined);
     prune(data, steps);
     return { data, check: () => {} };
@@ -193,7 +203,7 @@ export async function adoptOrphan(runtime: Runtime, type: EntityType, selector: 
   if (target.kind !== 'attribute' || target.def.type !== 'plural') throw new RegistrationError(200, 'attribute_name must name a plural, like /profiles', { argumentName: 'attribute_name' });
   const plural = target.def;
   const where = steps.map((s) => (s.element === undefined ? s.name : `${s.name}#${s.element}`)).join('.');
-  return changeRecord(runtime, type, selector, undefined, 'attribute_name', options, async (data, merge, locked, tx) => {
+  return changeRecord(runtime, type, selector, undefined, 'attribute_name', options, undefined, async (data, merge, locked, tx) => {
     const orphan = await takeOrphan(tx, locked, childId);
     if (!orphan) throw new RegistrationError(310, `no orphaned plural element ${childId}`, { argumentName: 'child_id' });
     if (orphan.plural !== schemaPathOf(where)) throw new RegistrationError(200, `element ${childId} was orphaned from ${orphan.plural}, not ${schemaPathOf(where)}`, { argumentName: 'child_id' });
@@ -257,7 +267,16 @@ type Change = (
 ) => { data: JsonObject; check: (ruled: JsonObject) => void } | Promise<{ data: JsonObject; check: (ruled: JsonObject) => void }>;
 
 /** The transaction every change of an existing record shares. */
-async function changeRecord(runtime: Runtime, type: EntityType, selector: Selector, guard: Guard | undefined, argumentName: string, options: WriteOptions, change: Change): Promise<RecordRow> {
+async function changeRecord(
+  runtime: Runtime,
+  type: EntityType,
+  selector: Selector,
+  guard: Guard | undefined,
+  argumentName: string,
+  options: WriteOptions,
+  alongside: ((tx: Tx) => Promise<void>) | undefined,
+  change: Change,
+): Promise<RecordRow> {
   return writing(runtime, type, argumentName, async (tx) => {
     const locked = await lockEntityType(tx, runtime.store.dialect, type.appId, type.name, 'share');
     const record = await findRecord(tx, locked, selector, runtime.store.dialect);
@@ -266,7 +285,8 @@ async function changeRecord(runtime: Runtime, type: EntityType, selector: Select
     const previousJson = JSON.stringify(record.data);
     const merge = newMergeContext(argumentName);
     const changed = await change(record.data, merge, locked, tx);
-    const ruled = applyRules(locked, changed.data, JSON.parse(previousJson) as JsonObject) as JsonObject;
+    const previous = JSON.parse(previousJson) as JsonObject;
+    const ruled = applyRules(locked, changed.data, previous) as JsonObject;
     changed.check(ruled);
     checkLocallyUnique(locked.attrDefs, ruled, '', merge);
     await giveElementIds(tx, runtime, locked.attrDefs, ruled);
@@ -274,8 +294,13 @@ async function changeRecord(runtime: Runtime, type: EntityType, selector: Select
     const lastUpdated = options.keepLastUpdated ? record.last_updated : at;
     await saveRecord(tx, locked, record, previousJson, ruled, at, lastUpdated);
     await addOrphans(tx, locked, record.id, merge.dropped, at);
-    await claimUniqueValues(tx, locked, record.id, ruled);
+    await claimUniqueValues(tx, locked, record.id, ruled, { previous });
     await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'UPDATE', records: [record], before: previousJson, after: ruled, actor: options.actor });
+    try {
+      await alongside?.(tx);
+    } catch (err) {
+      throw new AlongsideFailure(err);
+    }
     return { id: record.id, uuid: record.uuid, created: record.created, last_updated: lastUpdated, data: ruled };
   });
 }

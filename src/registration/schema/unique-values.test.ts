@@ -61,8 +61,19 @@ describeEachDatabase('unique values of the standard user type', (server) => {
       return id;
     });
     await store().write((tx) => claimUniqueValues(tx, type, id, { profiles: [{ id: 1, identifier: 'new-id' }, { id: 2, identifier: 'new-id' }] }));
-    const held = await sql<{ value: string }>`select value from entity_unique_values where entity_id = ${id}`.execute(store().db);
-    expect(held.rows.map((r) => r.value)).toEqual(['new-id']);
+    const held = async () => (await sql<{ value: string }>`select value from entity_unique_values where entity_id = ${id}`.execute(store().db)).rows.map((r) => r.value);
+    expect(await held()).toEqual(['new-id']);
+    // Given the data before the change: a change that leaves the values as they were (a sign-in's
+    // lastLogin) runs no statement (the rows, cleared here behind its back, stay cleared)…
+    await store().write(async (tx) => {
+      await sql`delete from entity_unique_values where entity_id = ${id}`.execute(tx);
+    });
+    const before = { profiles: [{ id: 1, identifier: 'new-id' }] };
+    await store().write((tx) => claimUniqueValues(tx, type, id, { lastLogin: 'now', profiles: [{ id: 1, identifier: 'new-id', domain: 'google.com' }] }, { previous: before }));
+    expect(await held()).toEqual([]);
+    // …and one that changes them releases and claims as without it.
+    await store().write((tx) => claimUniqueValues(tx, type, id, { profiles: [{ id: 1, identifier: 'new-id' }, { id: 2, identifier: 'newer-id' }] }, { previous: before }));
+    expect((await held()).sort()).toEqual(['new-id', 'newer-id']);
     const other = await store().write(async (tx) => {
       const data = { profiles: [{ id: 3, identifier: 'old-id' }] };
       const other = await insertUser(tx, data);

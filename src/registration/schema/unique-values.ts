@@ -30,13 +30,19 @@ export interface PluralUniqueAttribute {
   def: AttrDef;
 }
 
+// Every write of a record asks; a type's attr_defs never change once made (a schema change makes a new type object).
+const pluralUniqueOf = new WeakMap<readonly AttrDef[], readonly PluralUniqueAttribute[]>();
+
 /** The type's `unique` attributes that live in plural elements. */
-export function pluralUniqueAttributes(attrDefs: readonly AttrDef[]): PluralUniqueAttribute[] {
+export function pluralUniqueAttributes(attrDefs: readonly AttrDef[]): readonly PluralUniqueAttribute[] {
+  let known = pluralUniqueOf.get(attrDefs);
+  if (known) return known;
   const out: PluralUniqueAttribute[] = [];
   walkAttrDefs(attrDefs, (def, segments, plurals) => {
     if (plurals.length > 0 && def.constraints?.includes('unique')) out.push({ path: segments.join('.'), segments, def });
   });
-  return out;
+  pluralUniqueOf.set(attrDefs, (known = out));
+  return known;
 }
 
 /** A value as compared for uniqueness: text lower-cased unless case-sensitive, long values digested. */
@@ -63,15 +69,27 @@ export function valuesAt(data: unknown, segments: readonly string[]): unknown[] 
   return current;
 }
 
-function keysOf(attributes: PluralUniqueAttribute[], data: unknown): Array<{ attribute: string; value: string }> {
-  const keys = new Map<string, { attribute: string; value: string }>();
+type Keys = Map<string, { attribute: string; value: string }>;
+
+function keyMapOf(attributes: readonly PluralUniqueAttribute[], data: unknown): Keys {
+  const keys: Keys = new Map();
   for (const attribute of attributes) {
     for (const raw of valuesAt(data, attribute.segments)) {
       const value = uniqueKey(raw, attribute.def);
       if (value !== undefined) keys.set(`${attribute.path}\u0000${value}`, { attribute: attribute.path, value });
     }
   }
-  return [...keys.values()];
+  return keys;
+}
+
+function keysOf(attributes: readonly PluralUniqueAttribute[], data: unknown): Array<{ attribute: string; value: string }> {
+  return [...keyMapOf(attributes, data).values()];
+}
+
+function sameKeys(a: Keys, b: Keys): boolean {
+  if (a.size !== b.size) return false;
+  for (const key of a.keys()) if (!b.has(key)) return false;
+  return true;
 }
 
 function table(tx: Tx): Kysely<UniqueValuesDatabase> {
@@ -82,14 +100,19 @@ function table(tx: Tx): Kysely<UniqueValuesDatabase> {
  * Claims the record's values of the type's plural `unique` attributes, in the transaction that
  * writes the record and after its `entities` row exists; a value another record holds is 361
  * unique_violation naming the attribute. `data` is the record's whole data as stored. Pass
- * `fresh: true` for a record just created (nothing to release first).
+ * `fresh: true` for a record just created (nothing to release first), or `previous`, the
+ * record's data before this change (read in the same transaction), for a changed one: the
+ * record holds exactly that data's values, so when the change leaves them as they were (a
+ * sign-in's lastLogin) there is nothing to do.
  */
-export async function claimUniqueValues(tx: Tx, type: EntityType, entityId: number, data: unknown, options: { fresh?: boolean } = {}): Promise<void> {
+export async function claimUniqueValues(tx: Tx, type: EntityType, entityId: number, data: unknown, options: { fresh?: boolean; previous?: unknown } = {}): Promise<void> {
   const attributes = pluralUniqueAttributes(type.attrDefs);
   if (attributes.length === 0) return;
+  const keyMap = keyMapOf(attributes, data);
+  if (!options.fresh && options.previous !== undefined && sameKeys(keyMap, keyMapOf(attributes, options.previous))) return;
   const db = table(tx);
   if (!options.fresh) await db.deleteFrom('entity_unique_values').where('type_id', '=', type.id).where('entity_id', '=', entityId).execute();
-  const keys = keysOf(attributes, data);
+  const keys = [...keyMap.values()];
   for (let i = 0; i < keys.length; i += BATCH) {
     const batch = keys.slice(i, i + BATCH).map((k) => ({ type_id: type.id, attribute: k.attribute, value: k.value, entity_id: entityId }));
     await insertOrRefuse(db, type.id, batch);

@@ -1,4 +1,5 @@
 import { sql, type Expression, type RawBuilder } from 'kysely';
+import { prepared } from '../../store/prepared.js';
 import type { Db, Tx } from '../../store/store.js';
 
 /**
@@ -32,10 +33,13 @@ export function settingSql(appId: Expression<number> | number, clientId: Express
     (select "value" from "settings_defaults" where "app_id" = ${appId} and "key" = ${key}))`;
 }
 
+// Read by every token issue and oauth/*_native call (store/prepared.ts).
+const settingOf = prepared((db, appId: number, clientId: string, key: string) => db.selectNoFrom(settingSql(appId, clientId, key).as('value')));
+
 /** The value of `key` for the client: its own, else the application's default, else null. */
 export async function clientSetting(db: Reader, appId: number, clientId: string, key: string): Promise<string | null> {
-  const result = await sql<{ value: string | null }>`select ${settingSql(appId, clientId, key)} as "value"`.execute(db);
-  return result.rows[0]?.value ?? null;
+  const [row] = await settingOf(db, appId, clientId, key);
+  return row?.value ?? null;
 }
 
 export async function defaultSetting(db: Reader, appId: number, key: string): Promise<string | null> {

@@ -7,12 +7,14 @@ import { changedPaths, watches } from './changed-paths.js';
 import type { EventKind, WebhookTables } from './tables.js';
 import { EVENTS_CHANNEL, wakeLocalWorkers } from './wake.js';
 import type { Insertable } from 'kysely';
+import { prepared } from '../../store/prepared.js';
+import { FRESH_MS, FreshCache, type Ticket } from '../../store/fresh-cache.js';
 
 /**
  * The outbox: the records module calls recordOutboxEvents inside the transaction of every
  * record change, so an event row exists exactly when the change committed. Rows are written
  * only for enabled subscriptions that want the change; with none (the common case) the cost is
- * one primary-key read of the application's subscription version.
+ * at most one primary-key read of the application's subscription version a second.
  */
 
 export interface RecordChange {
@@ -40,21 +42,44 @@ interface ActiveSubscription {
 interface Cached {
   version: number;
   subscriptions: ActiveSubscription[];
+  /** When the version row was read (fresh-cache ticket: time and generation). */
+  checked: Ticket;
 }
 
-// Per process; an entry is used only while the application's version row still holds its
-// version (a random stamp each change sets), so a subscription changed by another process
-// sharing PostgreSQL is seen at this process's next write.
-const cache = new Map<number, Cached>();
+// Per process and database; an entry is used only while the application's version row still
+// holds its version (a random stamp each change sets), so a subscription changed by another
+// process sharing PostgreSQL is seen at this process's next write. An application without
+// webhooks (most) is taken at its word for up to FRESH_MS without reading the row: a webhook
+// added through this process applies at once (its commit drops the entry: cachedRowsChanged),
+// one added through another process within that second. Entries with webhooks are always
+// checked: one deleted elsewhere must never get events (they reference it).
+const caches = new WeakMap<object, Map<number, Cached>>();
 const CACHE_LIMIT = 10_000;
+// Only its tickets are used: they say when an entry was checked and whether a change committed since.
+const clock = new FreshCache<never>();
+
+function cacheOf(tx: Tx): Map<number, Cached> {
+  const key = tx.getExecutor().adapter;
+  let cache = caches.get(key);
+  if (!cache) caches.set(key, (cache = new Map()));
+  return cache;
+}
+
+const versionOf = prepared((db, appId: number) => db.selectFrom('webhook_versions').select('version').where('app_id', '=', appId));
 
 async function activeSubscriptions(tx: Tx, appId: number): Promise<ActiveSubscription[]> {
-  const row = await tx.selectFrom('webhook_versions').select('version').where('app_id', '=', appId).executeTakeFirst();
-  if (!row) return [];
-  const version = Number(row.version);
+  const cache = cacheOf(tx);
   const hit = cache.get(appId);
-  if (hit && hit.version === version) return hit.subscriptions;
-  const rows = await tx.selectFrom('webhook_subscriptions').select(['id', 'entity_type', 'event_types', 'attributes']).where('app_id', '=', appId).where('enabled', '=', 1).execute();
+  const now = clock.ticket(tx);
+  if (hit && hit.subscriptions.length === 0 && hit.checked.generation === now.generation && now.at - hit.checked.at < FRESH_MS) return hit.subscriptions;
+  const [row] = await versionOf(tx, appId);
+  // No row: the application never had a webhook.
+  const version = row ? Number(row.version) : 0;
+  if (hit && hit.version === version) {
+    hit.checked = now;
+    return hit.subscriptions;
+  }
+  const rows = row ? await tx.selectFrom('webhook_subscriptions').select(['id', 'entity_type', 'event_types', 'attributes']).where('app_id', '=', appId).where('enabled', '=', 1).execute() : [];
   const subscriptions = rows.map((r) => ({
     id: Number(r.id),
     entityType: r.entity_type,
@@ -62,7 +87,7 @@ async function activeSubscriptions(tx: Tx, appId: number): Promise<ActiveSubscri
     attributes: (JSON.parse(r.attributes) as string[]).map((a) => a.toLowerCase()),
   }));
   if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(appId, { version, subscriptions });
+  cache.set(appId, { version, subscriptions, checked: now });
   return subscriptions;
 }
 

@@ -2,6 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { RegistrationError } from '../../http/errors.js';
 import type { Runtime } from '../../runtime.js';
+import { cachedRowsChanged } from '../../store/fresh-cache.js';
 import type { Db, Tx } from '../../store/store.js';
 import type { EventKind, WebhookTables } from './tables.js';
 
@@ -9,7 +10,9 @@ import type { EventKind, WebhookTables } from './tables.js';
  * Subscriptions of an application: a callback, the entity type, the kinds of change (ADD,
  * UPDATE, DELETE) and for UPDATE an attribute filter. Every change bumps the application's
  * webhook_versions row in the same transaction, which is how every process notices that its
- * cached view of the subscriptions (outbox.ts) is out of date.
+ * cached view of the subscriptions (outbox.ts) is out of date; once committed, the change
+ * drops this process's cached rows (cachedRowsChanged), so that an application that had no
+ * webhooks gets events at once.
  */
 
 /** Bounds the work every record write of an application does for its subscriptions. */
@@ -71,7 +74,7 @@ async function bumpVersion(tx: Tx, appId: number): Promise<void> {
 export async function addSubscription(runtime: Runtime, app: { id: number; app_id: string }, fields: SubscriptionFields): Promise<Subscription> {
   const appId = app.id;
   const now = Date.now();
-  return runtime.store.write(async (tx) => {
+  const added = await runtime.store.write(async (tx) => {
     const count = await tx.selectFrom('webhook_subscriptions').select((eb) => eb.fn.countAll<number>().as('n')).where('app_id', '=', appId).executeTakeFirstOrThrow();
     if (Number(count.n) >= MAX_SUBSCRIPTIONS_PER_APP) throw new RegistrationError(200, `an application has at most ${MAX_SUBSCRIPTIONS_PER_APP} webhooks`, { argumentName: 'callback' });
     const row = await tx
@@ -93,6 +96,8 @@ export async function addSubscription(runtime: Runtime, app: { id: number; app_i
     await bumpVersion(tx, appId);
     return toSubscription(row);
   });
+  cachedRowsChanged(runtime.store.db);
+  return added;
 }
 
 export async function findSubscription(db: Db | Tx, appId: number, uuid: string): Promise<Subscription> {
@@ -108,7 +113,7 @@ export async function listSubscriptions(db: Db, appId: number): Promise<Subscrip
 
 /** Overwrites the given fields of a subscription (webhooks/update). */
 export async function updateSubscription(runtime: Runtime, appId: number, uuid: string, change: Partial<SubscriptionFields>): Promise<Subscription> {
-  return runtime.store.write(async (tx) => {
+  const updated = await runtime.store.write(async (tx) => {
     const current = await findSubscription(tx, appId, uuid);
     const next = { ...current, ...change };
     const row = await tx
@@ -128,6 +133,8 @@ export async function updateSubscription(runtime: Runtime, appId: number, uuid: 
     await bumpVersion(tx, appId);
     return toSubscription(row);
   });
+  cachedRowsChanged(runtime.store.db);
+  return updated;
 }
 
 /** Deletes a subscription with its undelivered events and its delivery history. */
@@ -137,4 +144,5 @@ export async function deleteSubscription(runtime: Runtime, appId: number, uuid: 
     await tx.deleteFrom('webhook_subscriptions').where('app_id', '=', appId).where('id', '=', current.id).execute();
     await bumpVersion(tx, appId);
   });
+  cachedRowsChanged(runtime.store.db);
 }

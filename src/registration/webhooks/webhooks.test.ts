@@ -294,6 +294,28 @@ describeEachDatabase(
         await ok('/webhooks/delete', { uuid });
       });
 
+      it('applies a webhook added or deleted through this process to the very next change', async () => {
+        // An application of its own, with no webhook: its writes are remembered as wanting none.
+        const lone = await createTestApp(server());
+        const as = async (path: string, params: Record<string, string>) => {
+          const r = await call(server().url, path, { client_id: lone.ownerClientId, client_secret: lone.ownerClientSecret, ...params });
+          expect(r.json, `${path} ${r.text}`).toMatchObject({ stat: 'ok' });
+          return r.json;
+        };
+        const make = async (givenName: string) => (await as('/entity.create', { type_name: 'person', attributes: JSON.stringify({ givenName }) })).uuid as string;
+        await as('/entityType.create', { type_name: 'person', attr_defs: JSON.stringify(ATTR_DEFS) });
+        await make('Unheard');
+        const path = '/next-change';
+        const uuid = (await as('/webhooks/add', { callback: `${receiver.url}${path}`, entity_type: 'person', event_type: 'ADD' })).uuid as string;
+        const heard = await make('Heard');
+        await waitFor(() => eventsFor(path).length >= 1, 'the event of the change after the webhook was added');
+        await as('/webhooks/delete', { uuid });
+        // A deleted webhook gets no event (and its events' reference to it fails no write).
+        await make('Unheard again');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(eventsFor(path).map((r) => r.claims.events.entityCreated.sub)).toEqual([heard]);
+      });
+
       it('pages the delivery history newest first', async () => {
         const path = '/paged';
         const uuid = await subscribe({ callback: `${receiver.url}${path}`, event_type: 'ADD' });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { cachedRowsChanged, FreshCache } from '../../../store/fresh-cache.js';
 import type { Db, Dialect, Store, Tx } from '../../../store/store.js';
 import { findEntityType } from '../../schema/entity-types.js';
 import { checkDefinition, FlowDefinitionError, type FlowDefinition } from './definition.js';
@@ -65,6 +66,25 @@ export async function findFlowVersion(db: Reader, appId: number, name: string, v
   return row && { ...row, head: row.head ?? row.version };
 }
 
+// The oauth/*_native calls name a flow version on every call. A version never changes; only
+// deleting its flow ends it (a new version moves HEAD, which these lookups do not use).
+const namedVersions = new FreshCache<FlowVersionRow>();
+
+/**
+ * findFlowVersion of a version named by its number (not HEAD), kept up to a second
+ * (store/fresh-cache.ts): `head` may be that old. A flow deleted through this process is gone
+ * at once, through another within that second.
+ */
+export async function findNamedVersion(db: Reader, appId: number, name: string, version: string): Promise<FlowVersionRow | undefined> {
+  const key = `${appId}\u0000${name}\u0000${version}`;
+  const kept = namedVersions.get(db, key);
+  if (kept) return kept;
+  const ticket = namedVersions.ticket(db);
+  const row = await findFlowVersion(db, appId, name, version);
+  if (row) namedVersions.set(db, key, row, ticket);
+  return row;
+}
+
 export async function listFlowVersions(db: Reader, appId: number, name: string): Promise<Array<{ version: string; note: string; createdAt: number }> | undefined> {
   const flow = await db.selectFrom('flows').select(['id']).where('app_id', '=', appId).where('name', '=', name).where('head_version', 'is not', null).executeTakeFirst();
   if (!flow) return undefined;
@@ -121,7 +141,7 @@ export async function changeFlow(
   note: string,
   change: (current: FlowDefinition | undefined) => FlowDefinition,
 ): Promise<SavedVersion> {
-  return store.write(async (tx) => {
+  const saved = await store.write(async (tx) => {
     const now = Date.now();
     if (mode !== 'existing') {
       await tx
@@ -148,6 +168,8 @@ export async function changeFlow(
     await tx.updateTable('flows').set({ head_version: version, updated_at: now }).where('app_id', '=', appId).where('id', '=', flow.id).execute();
     return { name, version, definition: next };
   });
+  cachedRowsChanged(store.db);
+  return saved;
 }
 
 async function lockFlow(tx: Tx, dialect: Dialect, appId: number, name: string): Promise<{ id: number; head_version: string | null } | undefined> {
@@ -167,10 +189,12 @@ export async function checkSchema(db: Reader, appId: number, def: FlowDefinition
 
 /** Deletes a flow with all its versions; false when there was none. */
 export async function deleteFlow(store: Store, appId: number, name: string): Promise<boolean> {
-  return store.write(async (tx) => {
-    const deleted = await tx.deleteFrom('flows').where('app_id', '=', appId).where('name', '=', name).executeTakeFirst();
-    return Number(deleted.numDeletedRows) > 0;
+  const deleted = await store.write(async (tx) => {
+    const gone = await tx.deleteFrom('flows').where('app_id', '=', appId).where('name', '=', name).executeTakeFirst();
+    return Number(gone.numDeletedRows) > 0;
   });
+  if (deleted) cachedRowsChanged(store.db);
+  return deleted;
 }
 
 /**

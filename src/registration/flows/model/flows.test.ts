@@ -208,7 +208,12 @@ describeEachDatabase('flows: management API, widget_data, resolveFlow, import', 
     expect((await as('PUT', '/flows/mobile2', { userData: ['email'], schemas: ['user'] })).json).toMatchObject({ name: 'mobile2', userData: ['email'] });
     expect((await as('PUT', '/flows/mobile2', { schemas: ['nosuchtype'] })).json.errors).toEqual(['entityType: the application has no entity type nosuchtype']);
 
+    // resolveFlow keeps the versions it read for a moment; a deleted flow's stop resolving at once.
+    const { db } = server().running.runtime.store;
+    const pinned = (await as('GET', '/flows/mobile2')).json.version;
+    expect(await resolveFlow(db, await appRow(app), { clientId: app.loginClientId }, params({ flow: 'mobile2', flow_version: pinned }))).toMatchObject({ name: 'mobile2', version: pinned });
     expect((await as('DELETE', '/flows/mobile2')).status).toBe(204);
+    await expect(resolveFlow(db, await appRow(app), { clientId: app.loginClientId }, params({ flow: 'mobile2', flow_version: pinned }))).rejects.toMatchObject({ code: 500 });
     expect((await as('GET', '/flows/mobile2')).status).toBe(404);
     expect((await as('DELETE', '/flows/mobile2')).status).toBe(404);
     expect((await as('GET', '/flows')).json.map((f: { name: string }) => f.name)).toEqual(['mobile', 'standard']);

@@ -1,7 +1,7 @@
 import { RegistrationError } from '../../../http/errors.js';
 import type { Db, Tx } from '../../../store/store.js';
 import { clientSetting } from '../../settings/settings.js';
-import { findFlowVersion, isHead, loadDefinition } from './flow-store.js';
+import { findNamedVersion, isHead, loadDefinition } from './flow-store.js';
 import { makeFlow, type Flow } from './flow.js';
 
 /** What resolveFlow reads parameters through (the call's Params). */
@@ -43,7 +43,7 @@ export async function resolveFlow(db: Db | Tx, app: { id: number }, client: { cl
   }
 
   const locale = given(params, 'locale');
-  const row = isHead(version) ? undefined : await findFlowVersion(db, app.id, name, version);
+  const row = isHead(version) ? undefined : await findNamedVersion(db, app.id, name, version);
   if (!row) throw flowNotFound(name, version, locale ?? '');
   const definition = await loadDefinition(db, app.id, row);
   const flow = makeFlow(app.id, row.name, row.version, definition, locale);

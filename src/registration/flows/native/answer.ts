@@ -48,26 +48,25 @@ export interface SignInAnswer {
 }
 
 /**
- * Writes the sign-in's changes and issues what `response_type` asks for, and answers the
- * sign-in. The two writes are started together so that on SQLite they share one commit (group
- * commit: one fsync, not two, per sign-in); on PostgreSQL they run side by side.
+ * Writes the sign-in's changes and issues what `response_type` asks for, in one transaction
+ * (one commit, and no token for a change that failed), and answers the sign-in.
  */
 export async function answerSignIn(nc: NativeCall, record: RecordRow, isNew: boolean, options: SignInAnswer = {}): Promise<Body> {
   const { runtime, auth, type, answering } = nc;
   const subject = { id: record.id, uuid: record.uuid, typeName: type.name };
   const changes = options.changes ?? {};
-  const written = Object.keys(changes).length ? writeRecord(runtime, type, { selector: { id: record.id }, mode: 'update', value: changes, argumentName: 'form', actor: auth.client.clientId }) : Promise.resolve(record);
-  const issued = runtime.store.write(async (tx) => {
+  const grant: Body = {};
+  const issue = async (tx: Tx) => {
     await options.within?.(tx);
-    const out: Body = {};
     if (answering.responseType !== 'code') {
       const tokens = await issueTokens(runtime, tx, { app: auth.app, client: auth.client, subject, refresh: false, refreshSecret: answering.refreshSecret });
-      out.access_token = tokens.access_token;
+      grant.access_token = tokens.access_token;
     }
-    if (answering.responseType !== 'token') out.authorization_code = await createAuthorizationCode(tx, { app: auth.app, client: auth.client, subject, redirectUri: answering.redirectUri });
-    return out;
-  });
-  const [after, grant] = await Promise.all([written, issued]);
+    if (answering.responseType !== 'token') grant.authorization_code = await createAuthorizationCode(tx, { app: auth.app, client: auth.client, subject, redirectUri: answering.redirectUri });
+  };
+  let after = record;
+  if (Object.keys(changes).length) after = await writeRecord(runtime, type, { selector: { id: record.id }, mode: 'update', value: changes, argumentName: 'form', actor: auth.client.clientId, alongside: issue });
+  else await runtime.store.write(issue);
   return { capture_user: await captureUser(nc, after), is_new: isNew, ...grant };
 }
 

@@ -39,6 +39,8 @@ export function invalidCredentials(nc: NativeCall, formName: string): Registrati
 export interface PasswordCheck {
   record: RecordRow;
   who: LoginSubject;
+  /** The account has failed sign-ins counted, which this success clears (recordLoginSuccess). */
+  clearsFailures: boolean;
   /** The record's changes that go with this sign-in: the legacy hash replaced. */
   rehash: JsonObject;
 }
@@ -64,7 +66,7 @@ export interface PasswordAttempt {
 export async function checkPassword(nc: NativeCall, attempt: PasswordAttempt, refusal: () => RegistrationError): Promise<PasswordCheck> {
   const { runtime, auth, call } = nc;
   const who: LoginSubject = { account: attempt.account, ip: call.request.ip };
-  await checkLoginAllowed(runtime.store.db, auth.app, who);
+  const { accountCounted } = await checkLoginAllowed(runtime.store.db, auth.app, who);
   const record = attempt.record ?? (attempt.account ? await recordByKey(runtime, nc.type, attempt.keyAttribute, attempt.account) : undefined);
   const stored = record ? valueAtPath(record.data, attempt.passwordAttribute) : undefined;
   const ok = await equalTimeVerify(stored, attempt.password);
@@ -73,5 +75,5 @@ export async function checkPassword(nc: NativeCall, attempt: PasswordAttempt, re
     throw refusal();
   }
   const rehash = needsRehash(stored as { type?: unknown; value?: unknown } | undefined) ? (attributesOf({ [attempt.passwordAttribute]: attempt.password as Json }) as JsonObject) : {};
-  return { record, who, rehash };
+  return { record, who, clearsFailures: accountCounted, rehash };
 }

@@ -59,12 +59,13 @@ export async function updateProfileNative(nc: NativeCall): Promise<Body> {
   if (current && !fresh.some(({ field }) => field.schemaAttribute === current.field.schemaAttribute)) delete values[current.field.schemaAttribute as string];
   const changesPassword = fresh.some(({ name }) => typeof read.fields[name] === 'string');
 
+  // Whose failed sign-ins a right current password clears, when any are counted.
   let who: LoginSubject | undefined;
   if (current) {
     const password = read.fields[current.name];
     const refusal = () => new RegistrationError(390, 'some inputs are invalid', { extra: { invalid_fields: { [current.name]: [message(flow, 'currentPasswordIncorrect')] } } });
     const checked = await checkPassword(nc, { account: emailOf(user.record) ?? user.record.uuid, password: typeof password === 'string' ? password : '', keyAttribute: EMAIL, passwordAttribute: current.field.schemaAttribute as string, record: user.record }, refusal);
-    who = checked.who;
+    if (checked.clearsFailures) who = checked.who;
   } else if (changesPassword && !(await isRecoveryGrant(nc, user))) {
     throw new RegistrationError(403, `the form ${formName} sets a password without the current one: only the access token of a password-recovery code (forgot_password_native) may use it`, { argumentName: 'form' });
   }

@@ -114,12 +114,13 @@ export async function authNativeTraditional(nc: NativeCall): Promise<Body> {
   const mergeToken = optionalText(call, 'merge_token');
   const read = await readForm(flow, formName, call.params, flow.locale, { unique: async () => true });
   const merging = mergeToken ? await socialIdentityOf(runtime, auth.app, mergeToken, 'merge_token') : undefined;
-  const { record, who, rehash } = await checkPasswordSignIn(nc, formName, read);
+  const { record, who, clearsFailures, rehash } = await checkPasswordSignIn(nc, formName, read);
   let changes: JsonObject = rehash;
   if (merging) {
     const adds = await mergeableInto(nc, record, merging);
     await runtime.store.write((tx) => spendSocialToken(tx, auth.app, merging, 'merge_token'));
     if (adds) changes = { ...changes, ...profileChanges(nc, record, undefined, { identity: merging, provider: await providerOf(runtime, auth.app, merging) }, nowDateTime()) };
   }
-  return answerSignIn(nc, record, false, { changes: signInChanges(nc, 'capture', changes), within: (tx) => recordLoginSuccess(tx, auth.app, who) });
+  // An account without failures counted has none to clear (a failure racing this sign-in may as well have come after it).
+  return answerSignIn(nc, record, false, { changes: signInChanges(nc, 'capture', changes), within: clearsFailures ? (tx) => recordLoginSuccess(tx, auth.app, who) : undefined });
 }

@@ -80,8 +80,15 @@ describe.each(kinds)('login throttling [%s]', (kind) => {
   it('a success clears the account count; failures older than the window are forgotten', async () => {
     const app = await newApp(store, 'success');
     const who = { account: 'carol@example.com', ip: '192.0.2.2' };
+    // The check says whether the account has failures for a success to clear (the address's do not count).
+    expect(await checkLoginAllowed(store.db, app, who, { now: T0 })).toEqual({ accountCounted: false });
+    await fail(app, { account: 'someone@example.com', ip: who.ip }, T0);
+    expect(await checkLoginAllowed(store.db, app, who, { now: T0 })).toEqual({ accountCounted: false });
     for (let i = 0; i < 4; i++) await fail(app, who, T0 + i);
+    expect(await checkLoginAllowed(store.db, app, who, { now: T0 + 4 })).toEqual({ accountCounted: true });
+    expect(await checkLoginAllowed(store.db, app, { account: who.account }, { now: T0 + 4 })).toEqual({ accountCounted: true });
     await store.write((tx) => recordLoginSuccess(tx, app, who));
+    expect(await checkLoginAllowed(store.db, app, who, { now: T0 + 5 })).toEqual({ accountCounted: false });
     for (let i = 0; i < 4; i++) expect(await fail(app, who, T0 + 100 + i)).toEqual({});
     // Sixteen minutes later the window has passed: this failure counts as the first.
     expect(await fail(app, who, T0 + 16 * MIN)).toEqual({});

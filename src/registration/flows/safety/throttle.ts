@@ -2,6 +2,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { sql } from 'kysely';
 import { digest } from '../../../crypto/secrets.js';
 import { RegistrationError } from '../../../http/errors.js';
+import { prepared } from '../../../store/prepared.js';
 import type { Db } from '../../../store/store.js';
 
 /**
@@ -83,24 +84,35 @@ export function addressKey(ip: string): string | undefined {
     .join(':')}::/64`;
 }
 
+export interface LoginAllowed {
+  /** The account has failures counted: a successful sign-in must clear them (recordLoginSuccess). */
+  accountCounted: boolean;
+}
+
+// Every password sign-in reads these (store/prepared.ts): the account and the address, or one of them.
+const throttleRowsOfBoth = prepared((db, appId: number, account: string, ip: string) =>
+  db
+    .selectFrom('login_throttle')
+    .select(['scope', 'locked_until'])
+    .where('app_id', '=', appId)
+    .where((eb) => eb.or([eb.and([eb('scope', '=', 'account'), eb('subject', '=', account)]), eb.and([eb('scope', '=', 'ip'), eb('subject', '=', ip)])])),
+);
+const throttleRowOf = prepared((db, appId: number, scope: Scope, subject: string) => db.selectFrom('login_throttle').select(['scope', 'locked_until']).where('app_id', '=', appId).where('scope', '=', scope).where('subject', '=', subject));
+
 /**
  * Refuses a sign-in attempt while its account or address is locked: 510 api_limit_error with
- * the seconds to wait in `retry_after` (and the message). One primary-key read.
+ * the seconds to wait in `retry_after` (and the message). Primary-key reads; also says whether
+ * the account has failures a success must clear.
  */
-export async function checkLoginAllowed(db: Db, app: ThrottleApp, who: LoginSubject, options: ThrottleOptions = {}): Promise<void> {
+export async function checkLoginAllowed(db: Db, app: ThrottleApp, who: LoginSubject, options: ThrottleOptions = {}): Promise<LoginAllowed> {
   const keys = subjects(who);
-  if (keys.length === 0) return;
+  if (keys.length === 0) return { accountCounted: false };
   const now = options.now ?? Date.now();
-  const rows = await db
-    .selectFrom('login_throttle')
-    .select(['locked_until'])
-    .where('app_id', '=', app.id)
-    .where((eb) => eb.or(keys.map((k) => eb.and([eb('scope', '=', k.scope), eb('subject', '=', k.subject)]))))
-    .where('locked_until', '>', now)
-    .execute();
-  if (rows.length === 0) return;
-  const until = Math.max(...rows.map((r) => Number(r.locked_until)));
-  throw tooManyAttempts(Math.ceil((until - now) / 1000));
+  const rows = keys.length === 2 ? await throttleRowsOfBoth(db, app.id, keys[0].subject, keys[1].subject) : await throttleRowOf(db, app.id, keys[0].scope, keys[0].subject);
+  let until = 0;
+  for (const row of rows) until = Math.max(until, Number(row.locked_until));
+  if (until > now) throw tooManyAttempts(Math.ceil((until - now) / 1000));
+  return { accountCounted: rows.some((r) => r.scope === 'account') };
 }
 
 export function tooManyAttempts(retryAfterSeconds: number): RegistrationError {
