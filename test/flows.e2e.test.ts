@@ -201,6 +201,8 @@ describeEachDatabase(
       await nextMail(email, /password/i);
       expectError(await s.native('auth_native_traditional', signIn(email, 'first-Secret1')), 210, 'invalid_credentials');
       expect((await s.native('auth_native_traditional', signIn(email, 'second-Secret2'))).json.stat).toBe('ok');
+      // The sign-in name is an email address: its case does not matter.
+      expect((await s.native('auth_native_traditional', signIn(` ${email.toUpperCase()} `, 'second-Secret2'))).json).toMatchObject({ stat: 'ok', capture_user: { uuid } });
       // Without the current password, only a recovery grant may set one.
       const noAuth = await s.native('update_profile_native', { access_token: accessToken, form: 'changePasswordFormNoAuth', newPassword: 'third-Secret3', newPasswordConfirm: 'third-Secret3' });
       expectError(noAuth, 403, 'client_permission_error');

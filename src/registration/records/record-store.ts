@@ -42,7 +42,7 @@ function selectorSql(selector: Selector): RawBuilder<boolean> {
 
 const COLUMNS = sql.raw('"id", "uuid", "created", "last_updated", "data"');
 
-export function toRow(row: { id: number; uuid: string; created: number; last_updated: number; data: unknown }): RecordRow {
+export function toRow(row: StoredRecordRow): RecordRow {
   return { id: Number(row.id), uuid: row.uuid, created: Number(row.created), last_updated: Number(row.last_updated), data: parseData(row.data) };
 }
 
@@ -88,12 +88,19 @@ export async function findRecord(db: Reader, type: EntityType, selector: Selecto
     const [row] = 'id' in selector ? await (locking ? queries.byIdLocked : queries.byId)(db, selector.id) : await (locking ? queries.byUuidLocked : queries.byUuid)(db, selector.uuid.toLowerCase());
     return row && toRow(row);
   }
+  const result = await recordQuery(type, selector, locking).execute(db);
+  const row = result.rows[0];
+  return row && toRow(row);
+}
+
+export type StoredRecordRow = { id: number; uuid: string; created: number; last_updated: number; data: unknown };
+
+/** findRecord's query for a `where` selector, for callers that compile it once (flows/native/lookups.ts). */
+export function recordQuery(type: Pick<EntityType, 'id'>, selector: Selector, locking = false): RawBuilder<StoredRecordRow> {
   const lock = locking ? sql.raw(' for update') : sql.raw('');
   // Only a lookup that may match several records needs ORDER BY and LIMIT; see reads.ts atMostOne for why the others must not have them.
   const tail = 'where' in selector && !selector.single ? sql.raw(' order by "id" limit 1') : sql.raw('');
-  const result = await sql<{ id: number; uuid: string; created: number; last_updated: number; data: unknown }>`select ${COLUMNS} from "entities" where ${inType(type)} and ${selectorSql(selector)}${tail}${lock}`.execute(db);
-  const row = result.rows[0];
-  return row && toRow(row);
+  return sql<StoredRecordRow>`select ${COLUMNS} from "entities" where ${inType(type)} and ${selectorSql(selector)}${tail}${lock}`;
 }
 
 /** A timestamp for a write: now, but always after the record's previous one so that history intervals never collapse. */

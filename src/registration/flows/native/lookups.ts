@@ -1,10 +1,11 @@
+import type { CompiledQuery } from 'kysely';
 import { RegistrationError } from '../../../http/errors.js';
 import type { Runtime } from '../../../runtime.js';
 import { compileFilter, type Condition } from '../../records/filter/index.js';
 import { isObject, type Json, type JsonObject } from '../../records/json.js';
 import type { RecordRow } from '../../records/present.js';
 import { keyCondition } from '../../records/reads.js';
-import { findRecord } from '../../records/record-store.js';
+import { findRecord, recordQuery, toRow, type StoredRecordRow } from '../../records/record-store.js';
 import type { EntityType } from '../../schema/entity-types.js';
 import type { UniqueCheck } from '../model/index.js';
 import type { NativeCall } from './context.js';
@@ -17,8 +18,42 @@ export const IDENTIFIER = 'identifier';
 
 /** The record whose `attribute` (email, a username) equals `value`; the lowest id when several do. */
 export async function recordByKey(runtime: Runtime, type: EntityType, attribute: string, value: string): Promise<RecordRow | undefined> {
-  if (!type.resolve(attribute)) return undefined;
-  return findRecord(runtime.store.db, type, keyCondition(runtime.store.dialect, type, attribute, JSON.stringify(value)));
+  const info = type.resolve(attribute);
+  if (!info) return undefined;
+  const { db, dialect } = runtime.store;
+  const compiled = info.type === 'string' ? compiledKeyQuery(runtime, type, attribute) : undefined;
+  if (!compiled) return findRecord(db, type, keyCondition(dialect, type, attribute, JSON.stringify(value)));
+  const parameters = compiled.parameters.map((p) => (p === STAND_IN ? value : p));
+  const [row] = (await db.executeQuery<StoredRecordRow>({ query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters })).rows;
+  return row && toRow(row);
+}
+
+/*
+ * Every password sign-in looks its account up by key, and building that filter and query costs
+ * more than running it. For a text attribute the filter passes the value to the SQL untouched, as
+ * one parameter, so the query is compiled once per entity type, attribute and database with a
+ * stand-in value, which each lookup replaces (null: the query did not come out that way; the
+ * lookup then builds its own).
+ */
+const STAND_IN = '\u0000recordByKey\u0000';
+const keyQueries = new WeakMap<EntityType, Map<string, CompiledQuery<StoredRecordRow> | null>>();
+
+function compiledKeyQuery(runtime: Runtime, type: EntityType, attribute: string): CompiledQuery<StoredRecordRow> | undefined {
+  const { db, dialect } = runtime.store;
+  let byAttribute = keyQueries.get(type);
+  if (!byAttribute) keyQueries.set(type, (byAttribute = new Map()));
+  const key = `${dialect}\u0000${attribute}`;
+  let compiled = byAttribute.get(key);
+  if (compiled === undefined) {
+    try {
+      compiled = recordQuery(type, keyCondition(dialect, type, attribute, JSON.stringify(STAND_IN))).compile(db);
+      if (compiled.parameters.filter((p) => p === STAND_IN).length !== 1 || compiled.sql.includes(STAND_IN)) compiled = null;
+    } catch {
+      compiled = null;
+    }
+    byAttribute.set(key, compiled);
+  }
+  return compiled ?? undefined;
 }
 
 /** Whether the type keeps linked identities (`profiles.identifier`). */
