@@ -117,15 +117,15 @@ function recordBlank(selection: Selection): JsonObject | undefined {
 }
 
 export function presentRecord(row: RecordRow, selection: Selection): JsonObject {
-  const out = fresh(recordBlank(selection));
+  const blank = recordBlank(selection);
+  const out = fresh(blank);
   for (const name of selection.reserved) {
     if (name === 'id') out.id = row.id;
     else if (name === 'uuid') out.uuid = row.uuid;
     else if (name === 'created') out.created = timestamp(row.created);
     else out.lastUpdated = timestamp(row.last_updated);
   }
-  presentFields(selection.defs, row.data, out);
-  return out;
+  return present(planOf(selection.defs), row.data, out, blank !== undefined);
 }
 
 const enum Shape {
@@ -168,18 +168,21 @@ export function presentFields(defs: readonly AttrDef[], data: JsonObject | undef
   return present(planOf(defs), data, out);
 }
 
-function present(plan: Step[], data: JsonObject | undefined, out: JsonObject): JsonObject {
+/** `out` starts from a blank when `filled`: the attributes without a value are null there already. */
+function present(plan: Step[], data: JsonObject | undefined, out: JsonObject, filled = false): JsonObject {
   for (const step of plan) {
     const value = data === undefined ? undefined : data[step.name];
     switch (step.shape) {
       case Shape.Value:
-        out[step.name] = value === undefined ? null : value;
+        if (value !== undefined) out[step.name] = value;
+        else if (!filled) out[step.name] = null;
         break;
       case Shape.DateTime:
-        out[step.name] = typeof value === 'string' && value.endsWith('.000000 +0000') ? `${value.slice(0, 19)} +0000` : (value ?? null);
+        if (value !== undefined) out[step.name] = typeof value === 'string' && value.endsWith('.000000 +0000') ? `${value.slice(0, 19)} +0000` : value;
+        else if (!filled) out[step.name] = null;
         break;
       case Shape.Object:
-        out[step.name] = present(step.children!, isObject(value) ? value : undefined, fresh(step.blank));
+        out[step.name] = present(step.children!, isObject(value) ? value : undefined, fresh(step.blank), step.blank !== undefined);
         break;
       case Shape.Plural: {
         const list: Json[] = [];
@@ -188,7 +191,7 @@ function present(plan: Step[], data: JsonObject | undefined, out: JsonObject): J
             if (!isObject(element)) continue;
             const shown = fresh(step.blank);
             shown.id = element.id ?? null;
-            list.push(present(step.children!, element, shown));
+            list.push(present(step.children!, element, shown, step.blank !== undefined));
           }
         }
         out[step.name] = list;
