@@ -10,6 +10,7 @@ import { authorize, endpointOfRoute, type Authorized } from './authorize.js';
  * table allows them). The name stays so that existing call sites keep working; new code calls
  * authorize() with its endpoint directly.
  */
-export async function requireOwnerClient(runtime: Runtime, request: FastifyRequest, params: Params): Promise<Authorized> {
+export function requireOwnerClient(runtime: Runtime, request: FastifyRequest, params: Params): Promise<Authorized> {
+  // Not async: an async function returning authorize()'s promise would add turns of the microtask queue to every records call.
   return authorize(runtime, { request, params }, endpointOfRoute(request));
 }

@@ -82,6 +82,7 @@ describeEachDatabase('access codes and tokens', (server) => {
         token_type: 'Bearer',
         transaction_state: { step: 'recover' },
       });
+      expect(Object.keys(r.json)).toEqual(['stat', 'access_token', 'expires_in', 'refresh_token', 'token_type', 'transaction_state']);
       const read = await post('/entity', { attributes: '["email"]' }, { authorization: `Bearer ${r.json.access_token}` });
       expect(read.json).toMatchObject({ stat: 'ok', result: { email: user.email } });
     });
@@ -101,6 +102,11 @@ describeEachDatabase('access codes and tokens', (server) => {
       expectError(await post('/oauth/token', { ...login(app), grant_type: 'authorization_code', code: 'nosuchcode', redirect_uri: REDIRECT }), 200, 'invalid_argument');
       expectError(await post('/oauth/token', { ...login(app), grant_type: 'password' }), 200, 'invalid_argument');
       expectError(await post('/oauth/token', { ...login(app), grant_type: 'authorization_code', redirect_uri: REDIRECT }), 100, 'missing_argument');
+      expectError(await post('/oauth/token', { ...login(app) }), 100, 'missing_argument');
+      expectError(await post('/oauth/token', { ...login(app), grant_type: 'x'.repeat(65) }), 200, 'invalid_argument');
+      expectError(await post('/oauth/token', { ...login(app), grant_type: 'refresh_token' }), 100, 'missing_argument');
+      expectError(await post('/oauth/token', { ...login(app), grant_type: 'refresh_token', refresh_token: '' }), 100, 'missing_argument');
+      expectError(await post('/oauth/token', { ...login(app), grant_type: 'refresh_token', refresh_token: 'x'.repeat(257) }), 200, 'invalid_argument');
       expectError(await post('/oauth/token', { client_id: app.loginClientId, client_secret: 'wrong', grant_type: 'refresh_token', refresh_token: 'x' }), 402, 'invalid_client_credentials');
       // Bound to the client it was issued for: the owner cannot exchange the login client's code.
       expectError(await post('/oauth/token', { ...owner(app), grant_type: 'authorization_code', code: await fresh(), redirect_uri: REDIRECT }), 200, 'invalid_argument');
@@ -127,6 +133,8 @@ describeEachDatabase('access codes and tokens', (server) => {
       for (let i = 0; i < 3; i++) {
         const r = await post('/oauth/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, basic(login(app)));
         expect(r.json).toEqual({ stat: 'ok', access_token: expect.any(String), refresh_token: expect.any(String), expires_in: 3600, token_type: 'Bearer' });
+        // The answer's text keeps its order (clients may compare it byte for byte).
+        expect(Object.keys(r.json)).toEqual(['stat', 'access_token', 'expires_in', 'refresh_token', 'token_type']);
         expect(r.json.refresh_token).not.toBe(tokens.refresh_token);
         expect((await post('/entity', { access_token: r.json.access_token })).json.stat).toBe('ok');
         tokens = r.json;

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Sealer } from '../../crypto/sealer.js';
-import { digest, safeEqual } from '../../crypto/secrets.js';
+import { comparable, digest, safeEqual, safeEqualBytes } from '../../crypto/secrets.js';
 import { RegistrationError } from '../../http/errors.js';
 import type { Params } from '../../http/params.js';
 import type { AppRow } from '../../partner/apps.js';
@@ -26,8 +26,8 @@ export type ClientCredentials =
   | { mode: 'params' | 'basic'; clientId?: string; secret?: string }
   | { mode: 'signature'; clientId: string; signature: string; date?: string };
 
-/** A digest compared against when the client id is unknown, so both failures cost the same. */
-const NO_SUCH_CLIENT = digest('no such client');
+/** A digest compared against when the client id is unknown (or has no old secret), so every failure costs the same. */
+const NO_SUCH_CLIENT = comparable(digest('no such client'));
 
 const BASIC = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i;
 const SIGNATURE = /^Signature\s+([^:\s]+):(\S+)\s*$/i;
@@ -80,17 +80,26 @@ const clientWithApp = prepared((db, clientId: string) =>
     .where('api_clients.client_id', '=', clientId),
 );
 
-/** A client row as authentication uses it: with its application, its JSON columns parsed and its whitelist compiled. */
+/** A client row as authentication uses it: with its application, its JSON columns parsed, its digests decoded and its whitelist compiled. */
 interface KnownClient {
   row: ClientRow;
   app: AppRow;
   client: ApiClient;
+  /** `row.secret_digest` as compared. */
+  secretDigest: Buffer;
+  /** `row.previous_secret_digest` as compared, while it is set. */
+  previousDigest: Buffer | undefined;
   allows: (ip: string) => boolean;
 }
 
 // Every authenticated call reads its client (see fresh-cache.ts for how long an entry is trusted;
 // clients/* changes drop it at once). Unknown client ids are not kept: they are read every time.
 const knownClients = new FreshCache<KnownClient>();
+
+/** The client, when a fresh copy is cached (most calls): no await, so no turn of the microtask queue. */
+function cachedClient(runtime: Runtime, clientId: string | undefined): KnownClient | undefined {
+  return clientId ? knownClients.get(runtime.store.db, clientId) : undefined;
+}
 
 /** The client and its application, in one query (every authenticated call pays for it, unless cached). */
 async function clientRow(runtime: Runtime, clientId: string | undefined): Promise<KnownClient | undefined> {
@@ -123,7 +132,14 @@ async function clientRow(runtime: Runtime, clientId: string | undefined): Promis
   // Frozen: every caller shares the cached objects.
   Object.freeze(client.features);
   Object.freeze(client.whitelist);
-  const known: KnownClient = Object.freeze({ row: Object.freeze(row), app: Object.freeze(app as AppRow), client: Object.freeze(client), allows: compileWhitelist(client.whitelist) });
+  const known: KnownClient = Object.freeze({
+    row: Object.freeze(row),
+    app: Object.freeze(app as AppRow),
+    client: Object.freeze(client),
+    secretDigest: comparable(row.secret_digest),
+    previousDigest: row.previous_secret_digest ? comparable(row.previous_secret_digest) : undefined,
+    allows: compileWhitelist(client.whitelist),
+  });
   knownClients.set(db, clientId, known, ticket);
   return known;
 }
@@ -134,29 +150,28 @@ async function clientRow(runtime: Runtime, clientId: string | undefined): Promis
  * tokens, public clients), whose grant says which client it is.
  */
 export async function findClientWithApp(runtime: Runtime, clientId: string): Promise<AuthenticatedClient | undefined> {
-  const found = await clientRow(runtime, clientId);
+  const found = cachedClient(runtime, clientId) ?? (await clientRow(runtime, clientId));
   return found && { app: found.app, client: found.client };
 }
 
-/** The old secret's digest / sealed form while `clients/reset_secret`'s grace period lasts. */
-function previousSecret(row: ClientRow, now: number): { digest: string; sealed: string | null } | undefined {
-  if (!row.previous_secret_digest || row.previous_secret_expires_at === null || now >= row.previous_secret_expires_at) return undefined;
-  return { digest: row.previous_secret_digest, sealed: row.previous_secret_sealed };
+/** Whether the old secret still works: `clients/reset_secret`'s grace period lasts. */
+function inGrace(row: ClientRow, now: number): boolean {
+  return Boolean(row.previous_secret_digest) && row.previous_secret_expires_at !== null && now < row.previous_secret_expires_at;
 }
 
-function secretMatches(row: ClientRow | undefined, secret: string | undefined, now: number): boolean {
-  const given = digest(secret ?? '');
-  const current = safeEqual(given, row?.secret_digest ?? NO_SUCH_CLIENT);
-  const previous = row ? previousSecret(row, now) : undefined;
+function secretMatches(known: KnownClient | undefined, secret: string | undefined, now: number): boolean {
+  const given = comparable(digest(secret ?? ''));
+  const current = safeEqualBytes(given, known?.secretDigest ?? NO_SUCH_CLIENT);
+  const previous = known?.previousDigest && inGrace(known.row, now) ? known.previousDigest : undefined;
   // Both comparisons always run, so the answer takes as long whichever secret was used.
-  const old = safeEqual(given, previous?.digest ?? NO_SUCH_CLIENT);
-  return Boolean(row && secret && (current || (previous && old)));
+  const old = safeEqualBytes(given, previous ?? NO_SUCH_CLIENT);
+  return Boolean(known && secret && (current || (previous && old)));
 }
 
 function signatureMatches(row: ClientRow | undefined, sealer: Sealer, request: FastifyRequest, params: Params, credentials: { signature: string; date?: string }, now: number): boolean {
   if (!row || !credentials.date) return false;
   const path = request.url.split('?')[0];
-  const secrets = [row.secret_sealed, previousSecret(row, now)?.sealed].filter((s): s is string => Boolean(s)).map((s) => sealer.open(s));
+  const secrets = [row.secret_sealed, inGrace(row, now) ? row.previous_secret_sealed : null].filter((s): s is string => Boolean(s)).map((s) => sealer.open(s));
   let matched = false;
   for (const secret of secrets) {
     if (safeEqual(signRequest(secret, path, credentials.date, params.raw), credentials.signature)) matched = true;
@@ -173,17 +188,29 @@ function signatureMatches(row: ClientRow | undefined, sealer: Sealer, request: F
  * whitelist → 403.
  */
 export async function authenticateClient(runtime: Runtime, request: FastifyRequest, params: Params, credentials = readCredentials(request, params)): Promise<AuthenticatedClient> {
+  return authenticate(runtime, request, params, credentials);
+}
+
+/**
+ * authenticateClient, answered at once (no promise) when the client is cached, which is most
+ * calls: authorize() awaits it once instead of through two more async frames.
+ */
+export function authenticate(runtime: Runtime, request: FastifyRequest, params: Params, credentials: ClientCredentials | undefined): AuthenticatedClient | Promise<AuthenticatedClient> {
   if (!credentials) {
     if (params.get('client_id')) throw new RegistrationError(402, 'invalid client credentials');
     throw new RegistrationError(100, 'missing client credentials: client_id and client_secret, HTTP Basic or a signed request', { argumentName: 'client_id' });
   }
-  const found = await clientRow(runtime, credentials.clientId);
-  const row = found?.row;
+  const cached = cachedClient(runtime, credentials.clientId);
+  if (cached) return check(runtime, request, params, credentials, cached);
+  return clientRow(runtime, credentials.clientId).then((found) => check(runtime, request, params, credentials, found));
+}
+
+function check(runtime: Runtime, request: FastifyRequest, params: Params, credentials: ClientCredentials, found: KnownClient | undefined): AuthenticatedClient {
   const now = Date.now();
   if (credentials.mode === 'signature') {
     if (!credentials.date || !isFresh(credentials.date, now)) throw new RegistrationError(402, 'invalid client credentials: a signed request needs a Date header (YYYY-MM-DD HH:MM:SS, UTC) within 5 minutes of the server clock');
-    if (!signatureMatches(row, runtime.sealer, request, params, credentials, now)) throw new RegistrationError(402, 'invalid client credentials');
-  } else if (!secretMatches(row, credentials.secret, now)) {
+    if (!signatureMatches(found?.row, runtime.sealer, request, params, credentials, now)) throw new RegistrationError(402, 'invalid client credentials');
+  } else if (!secretMatches(found, credentials.secret, now)) {
     throw new RegistrationError(402, 'invalid client credentials');
   }
   if (!found!.allows(request.ip)) throw new RegistrationError(403, 'this client may not call from this address');
