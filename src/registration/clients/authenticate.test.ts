@@ -4,7 +4,8 @@ import { createTestApp, type TestApp } from '../../../test/fixtures.js';
 import { call, describeEachDatabase } from '../../../test/server.js';
 import { installWire, registrationRoute } from '../../http/wire.js';
 import { cachedRowsChanged } from '../../store/fresh-cache.js';
-import { authenticateClient, ipAllowed } from './authenticate.js';
+import { Params } from '../../http/params.js';
+import { authenticateClient, ipAllowed, readCredentials } from './authenticate.js';
 
 describeEachDatabase('authenticateClient', (server) => {
   // A bare route over the test server's store, so that authentication is exercised over real HTTP
@@ -77,4 +78,15 @@ it('ipAllowed matches IPv4, IPv4-mapped IPv6 and IPv6 against CIDRs', () => {
   expect(ipAllowed('::1', ['::1/128'])).toBe(true);
   expect(ipAllowed('::1', ['10.0.0.0/8', 'garbage', '1.2.3.4/99'])).toBe(false);
   expect(ipAllowed('192.168.1.7', ['192.168.1.7'])).toBe(true);
+});
+
+it('readCredentials decodes Basic as UTF-8 from standard, unpadded or URL-safe base64', () => {
+  const read = (header: string) => readCredentials({ headers: { authorization: header } } as never, new Params({}));
+  const plain = Buffer.from('client:secret').toString('base64');
+  expect(read(`Basic ${plain}`)).toEqual({ mode: 'basic', clientId: 'client', secret: 'secret' });
+  expect(read(`Basic ${plain.replace(/=+$/, '')}`)).toEqual({ mode: 'basic', clientId: 'client', secret: 'secret' });
+  const utf8 = Buffer.from('clïent:sécret?>>');
+  expect(read(`Basic ${utf8.toString('base64')}`)).toEqual({ mode: 'basic', clientId: 'clïent', secret: 'sécret?>>' });
+  expect(read(`Basic ${utf8.toString('base64url')}`)).toEqual({ mode: 'basic', clientId: 'clïent', secret: 'sécret?>>' });
+  expect(read(`Basic ${Buffer.from('only-an-id').toString('base64')}`)).toEqual({ mode: 'basic', clientId: 'only-an-id' });
 });
