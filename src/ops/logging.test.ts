@@ -6,7 +6,7 @@ import { start, type Running } from '../main.js';
 import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
 import { TEST_PARTNER_KEY } from '../../test/server.js';
 import Fastify from 'fastify';
-import { createLogger, lazyRequestLoggers, redactUrl, requestLogController, requestLogger } from './logging.js';
+import { createLogger, lazyRequestLoggers, REDACTED_PATHS, redactUrl, requestLogController, requestLogger } from './logging.js';
 
 const SECRETS = {
   apiKey: '0123456789abcdef0123456789abcdef01234567',
@@ -100,6 +100,40 @@ describe('request loggers', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it("write their access line as pino's own path would, key for key", async () => {
+    const lineOf = async (logger: ReturnType<typeof createLogger>, sink: { out: string }) => {
+      const app = Fastify({ loggerInstance: requestLogger(logger), logController: requestLogController(), childLoggerFactory: lazyRequestLoggers, genReqId: () => 'accessline000001' });
+      app.post('/access', async () => ({ ok: true }));
+      try {
+        await app.inject({ method: 'POST', url: `/access?apiKey=${SECRETS.apiKey}&q="quoted"\\`, remoteAddress: '203.0.113.9' });
+        await new Promise((r) => setTimeout(r, 50));
+      } finally {
+        await app.close();
+      }
+      return JSON.parse(sink.out.trim().split('\n').pop()!) as Record<string, unknown>;
+    };
+    const sinkOf = () => {
+      const sink = { out: '', stream: undefined as unknown as Writable };
+      sink.stream = new Writable({
+        write(chunk, _e, done) {
+          sink.out += chunk.toString();
+          done();
+        },
+      });
+      return sink;
+    };
+    const direct = sinkOf();
+    const generic = sinkOf();
+    const written = await lineOf(createLogger('info', direct.stream), direct);
+    // The same options as createLogger, but a logger it did not make: pino's generic path.
+    const viaPino = await lineOf(pino({ level: 'info', redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' } }, generic.stream), generic);
+    const comparable = (line: Record<string, unknown>) => ({ ...line, time: typeof line.time, responseTime: typeof line.responseTime });
+    expect(Object.keys(written)).toEqual(Object.keys(viaPino));
+    expect(comparable(written)).toEqual(comparable(viaPino));
+    expect((written.req as { url: string }).url).toBe('/access?apiKey=[REDACTED]&q=%22quoted%22\\');
+    expect(direct.out).not.toContain(SECRETS.apiKey);
   });
 });
 

@@ -63,9 +63,17 @@ const requestSerializers = {
   },
 };
 
+/**
+ * Loggers made here and their request loggers: pino's defaults for level, time and message
+ * formats, no mixin, so their access line can be written directly (see writeAccessLine).
+ */
+const plainFormat = new WeakSet<Logger>();
+
 /** The process logger: JSON lines on stdout with credentials redacted. */
 export function createLogger(level: string, destination: DestinationStream = asyncStdout()): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' }, serializers: requestSerializers }, destination);
+  const log = pino({ level, redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' }, serializers: requestSerializers }, destination);
+  plainFormat.add(log);
+  return log;
 }
 
 /**
@@ -90,7 +98,9 @@ function asyncStdout(): DestinationStream {
  * Redaction stays with the process logger: applying it twice would cost every log line twice.
  */
 export function requestLogger(log: Logger): Logger {
-  return log.child({}, { serializers: requestSerializers });
+  const child = log.child({}, { serializers: requestSerializers });
+  if (plainFormat.has(log)) plainFormat.add(child);
+  return child;
 }
 
 type LogArgs = [unknown, ...unknown[]];
@@ -176,8 +186,28 @@ function accessLoggerOf(request: FastifyRequest): Logger {
   const base = request.server.log as Logger;
   let access = accessLoggers.get(base);
   // Its own level lets everything through: whether to log follows the server logger's level now.
-  if (!access) accessLoggers.set(base, (access = base.child({}, { redact: { paths: [] }, level: 'trace' })));
+  if (!access) {
+    accessLoggers.set(base, (access = base.child({}, { redact: { paths: [] }, level: 'trace' })));
+    if (plainFormat.has(base)) plainFormat.add(access);
+  }
   return access;
+}
+
+const { chindingsSym, lsCacheSym, streamSym, timeSym } = pino.symbols;
+
+/**
+ * The access line, written as the string pino would make of it (same keys, order and values),
+ * straight to the logger's destination: pino's generic path (serializers, then a walk over the
+ * object's keys) cost ~5 µs of every request. Only for loggers of plain format (above).
+ */
+function writeAccessLine(access: Logger, request: FastifyRequest, reply: FastifyReply): void {
+  const target = access as unknown as Record<symbol, unknown>;
+  const req = requestSerializers.req(request as unknown as LoggedRequest);
+  const line =
+    `${(target[lsCacheSym] as Record<number, string>)[30]}${(target[timeSym] as () => string)()}${target[chindingsSym] as string}` +
+    `,"request_id":${JSON.stringify(request.id)},"req":${JSON.stringify(req)},"res":{"statusCode":${reply.statusCode}}` +
+    `,"responseTime":${JSON.stringify(reply.elapsedTime)},"msg":"request completed"}\n`;
+  (target[streamSym] as { write(line: string): void }).write(line);
 }
 
 /**
@@ -198,8 +228,10 @@ class AccessLogController extends LogController {
       return;
     }
     if (!(request.server.log as Logger).isLevelEnabled('info')) return;
+    const access = accessLoggerOf(request);
+    if (plainFormat.has(access)) return writeAccessLine(access, request, reply);
     // request_id first: the same line, field for field, as the request logger's binding gives.
-    accessLoggerOf(request).info({ request_id: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    access.info({ request_id: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
 
