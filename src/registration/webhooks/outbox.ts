@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { SqliteAdapter, sql } from 'kysely';
 import type { Dialect, Tx } from '../../store/store.js';
 import type { AttrDef } from '../schema/attr-def.js';
 import type { JsonObject } from '../records/json.js';
@@ -48,11 +48,11 @@ interface Cached {
 
 // Per process and database; an entry is used only while the application's version row still
 // holds its version (a random stamp each change sets), so a subscription changed by another
-// process sharing PostgreSQL is seen at this process's next write. An application without
-// webhooks (most) is taken at its word for up to FRESH_MS without reading the row: a webhook
-// added through this process applies at once (its commit drops the entry: cachedRowsChanged),
-// one added through another process within that second. Entries with webhooks are always
-// checked: one deleted elsewhere must never get events (they reference it).
+// process sharing PostgreSQL is seen at this process's next write. On SQLite, which one process
+// owns, an application without webhooks (most) is taken at its word for up to FRESH_MS without
+// reading the row: a webhook added applies at once (its commit drops the entry:
+// cachedRowsChanged). On PostgreSQL the row is always read: a webhook added through another
+// process must get every event from the moment it was added.
 const caches = new WeakMap<object, Map<number, Cached>>();
 const CACHE_LIMIT = 10_000;
 // Only its tickets are used: they say when an entry was checked and whether a change committed since.
@@ -71,7 +71,7 @@ async function activeSubscriptions(tx: Tx, appId: number): Promise<ActiveSubscri
   const cache = cacheOf(tx);
   const hit = cache.get(appId);
   const now = clock.ticket(tx);
-  if (hit && hit.subscriptions.length === 0 && hit.checked.generation === now.generation && now.at - hit.checked.at < FRESH_MS) return hit.subscriptions;
+  if (hit && hit.subscriptions.length === 0 && tx.getExecutor().adapter instanceof SqliteAdapter && hit.checked.generation === now.generation && now.at - hit.checked.at < FRESH_MS) return hit.subscriptions;
   const [row] = await versionOf(tx, appId);
   // No row: the application never had a webhook.
   const version = row ? Number(row.version) : 0;
