@@ -11,7 +11,7 @@ import { findAppByAppId } from '../../partner/apps.js';
 import type { Tx } from '../../store/store.js';
 import { getEntityType, type EntityType } from './entity-types.js';
 import { uniqueViolationAttribute } from './indexes.js';
-import { claimUniqueValues, uniqueKey } from './unique-values.js';
+import { claimUniqueValues, holderOfUniqueValue, pluralUniqueAttributes, uniqueKey } from './unique-values.js';
 
 describeEachDatabase('unique values of the standard user type', (server) => {
   let type: EntityType;
@@ -51,6 +51,22 @@ describeEachDatabase('unique values of the standard user type', (server) => {
     expect(failed.reason.code).toBe(361);
     const rows = await sql<{ value: string }>`select value from entity_unique_values where type_id = ${type.id} and value = ${identifier}`.execute(store().db);
     expect(rows.rows).toHaveLength(1);
+  });
+
+  it('names the record holding a profiles.identifier through its claimed value (as stored: exact case, long values digested)', async () => {
+    const short = `https://openid.example/${randomUUID()}`;
+    const long = `https://openid.example/${'x'.repeat(300)}/${randomUUID()}`;
+    const id = await store().write(async (tx) => {
+      const data = { profiles: [{ id: 1, identifier: short }, { id: 2, identifier: long }] };
+      const id = await insertUser(tx, data);
+      await claimUniqueValues(tx, type, id, data, { fresh: true });
+      return id;
+    });
+    const attribute = pluralUniqueAttributes(type.attrDefs).find((a) => a.path === 'profiles.identifier')!;
+    expect(await holderOfUniqueValue(store().db, type, attribute, short)).toBe(id);
+    expect(await holderOfUniqueValue(store().db, type, attribute, long)).toBe(id);
+    expect(await holderOfUniqueValue(store().db, type, attribute, short.toUpperCase())).toBeUndefined();
+    expect(await holderOfUniqueValue(store().db, type, attribute, `${short}/other`)).toBeUndefined();
   });
 
   it('releases a record\'s old values when it claims again, and frees them when the record goes', async () => {

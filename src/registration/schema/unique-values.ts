@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { digest } from '../../crypto/secrets.js';
 import { RegistrationError } from '../../http/errors.js';
-import type { Dialect, Tx } from '../../store/store.js';
+import type { Db, Dialect, Tx } from '../../store/store.js';
 import type { AttrDef } from './attr-def.js';
 import type { EntityType } from './entity-types.js';
 import { walkAttrDefs } from './paths.js';
@@ -171,4 +171,22 @@ function safeParse(text: string): unknown {
 /** Forgets the claimed values of an attribute that is no longer unique (or no longer exists). */
 export async function dropUniqueValues(tx: Tx, typeId: number, path: string): Promise<void> {
   await table(tx).deleteFrom('entity_unique_values').where('type_id', '=', typeId).where('attribute', '=', path).execute();
+}
+
+/**
+ * The record holding `value` at a plural `unique` attribute (`profiles.identifier`), through its
+ * claimed value: one primary-key read where a filter would look inside every record's elements.
+ * Undefined when no record holds it; the attribute must be one of pluralUniqueAttributes.
+ */
+export async function holderOfUniqueValue(db: Db | Tx, type: EntityType, attribute: PluralUniqueAttribute, value: unknown): Promise<number | undefined> {
+  const key = uniqueKey(value, attribute.def);
+  if (key === undefined) return undefined;
+  const row = await table(db as unknown as Tx)
+    .selectFrom('entity_unique_values')
+    .select('entity_id')
+    .where('type_id', '=', type.id)
+    .where('attribute', '=', attribute.path)
+    .where('value', '=', key)
+    .executeTakeFirst();
+  return row ? Number(row.entity_id) : undefined;
 }

@@ -7,6 +7,7 @@ import type { RecordRow } from '../../records/present.js';
 import { keyCondition } from '../../records/reads.js';
 import { findRecord, recordQuery, toRow, type StoredRecordRow } from '../../records/record-store.js';
 import type { EntityType } from '../../schema/entity-types.js';
+import { holderOfUniqueValue, pluralUniqueAttributes } from '../../schema/unique-values.js';
 import type { UniqueCheck } from '../model/index.js';
 import type { NativeCall } from './context.js';
 
@@ -62,9 +63,18 @@ export function keepsIdentities(type: EntityType): boolean {
   return info !== undefined && info.plural !== undefined;
 }
 
-/** The record an identity (`profiles.identifier`, unique across the type) is linked to. */
+/**
+ * The record an identity (`profiles.identifier`, unique across the type) is linked to. Unique
+ * as in the standard schema, its claimed value names the record at once, among a million
+ * records as among ten; a schema that dropped the constraint is searched through the filter.
+ */
 export async function recordByIdentifier(runtime: Runtime, type: EntityType, identifier: string): Promise<RecordRow | undefined> {
   if (!keepsIdentities(type)) return undefined;
+  const claimed = pluralUniqueAttributes(type.attrDefs).find((a) => a.path === `${PROFILES}.${IDENTIFIER}`);
+  if (claimed) {
+    const id = await holderOfUniqueValue(runtime.store.db, type, claimed, identifier);
+    return id === undefined ? undefined : findRecord(runtime.store.db, type, { id });
+  }
   const condition: Condition = { kind: 'compare', attribute: `${PROFILES}.${IDENTIFIER}`, operator: '=', value: { type: 'string', value: identifier }, position: 1, valuePosition: 1 };
   const where = compileFilter(condition, { dialect: runtime.store.dialect, resolve: type.resolve });
   return findRecord(runtime.store.db, type, { where, single: false });
