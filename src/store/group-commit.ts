@@ -1,5 +1,10 @@
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { Db, Tx } from './store.js';
+
+// Built once: the same three statements run around every write of a shared batch.
+const SAVEPOINT = CompiledQuery.raw('savepoint group_write');
+const RELEASE = CompiledQuery.raw('release savepoint group_write');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint group_write');
 
 interface Job {
   fn: (tx: Tx) => Promise<unknown>;
@@ -35,14 +40,14 @@ export function groupCommitWriter(db: Db): <T>(fn: (tx: Tx) => Promise<T>) => Pr
       try {
         await db.transaction().execute(async (tx) => {
           for (const job of batch) {
-            await sql`savepoint group_write`.execute(tx);
+            await tx.executeQuery(SAVEPOINT);
             try {
               const value = await job.fn(tx);
-              await sql`release savepoint group_write`.execute(tx);
+              await tx.executeQuery(RELEASE);
               outcomes.push({ ok: true, value });
             } catch (err) {
-              await sql`rollback to savepoint group_write`.execute(tx);
-              await sql`release savepoint group_write`.execute(tx);
+              await tx.executeQuery(ROLLBACK_TO);
+              await tx.executeQuery(RELEASE);
               outcomes.push({ ok: false, value: err });
             }
           }
