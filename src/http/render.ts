@@ -27,10 +27,22 @@ export function sendSocial(reply: FastifyReply, status: number, body: Record<str
     reply.header('content-type', 'application/xml; charset=utf-8').send(toXml({ stat: String(stat) }, rest));
     return;
   }
-  reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));
+  reply.header('content-type', 'application/json; charset=utf-8').send(asPayload(JSON.stringify(body)));
 }
 
 /** Registration answers are always JSON, never cached. */
 export function sendRegistration(reply: FastifyReply, status: number, body: Record<string, unknown>): void {
-  reply.code(status).header('cache-control', 'no-store').header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));
+  reply.code(status).header('cache-control', 'no-store').header('content-type', 'application/json; charset=utf-8').send(asPayload(JSON.stringify(body)));
+}
+
+/** Past this many characters an answer is sent as bytes (a page of 1000 records is ~1 MB). */
+const LARGE_ANSWER = 64 * 1024;
+
+/**
+ * A long answer as bytes: given a string, fastify measures its UTF-8 length and the socket then
+ * encodes it again, two passes over every byte; a Buffer is encoded once and carries its length.
+ * Short answers stay strings, which cost less than allocating a Buffer.
+ */
+function asPayload(text: string): string | Buffer {
+  return text.length > LARGE_ANSWER ? Buffer.from(text, 'utf8') : text;
 }
