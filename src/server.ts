@@ -20,10 +20,11 @@ import { registerWebRoutes } from './web/routes.js';
 
 /** The HTTP server with every surface's routes; it does not listen yet. */
 export async function buildServer(runtime: Runtime): Promise<FastifyInstance> {
+  const log = requestLogger(runtime.log);
   const app: FastifyInstance = Fastify({
-    loggerInstance: requestLogger(runtime.log) as FastifyBaseLogger,
+    loggerInstance: log as FastifyBaseLogger,
     genReqId: () => randomLowerAlnum(16),
-    logController: requestLogController(),
+    logController: requestLogController(log),
     childLoggerFactory: lazyRequestLoggers,
     bodyLimit: BODY_LIMIT,
     trustProxy: process.env.OPENRAIN_TRUST_PROXY === '1',

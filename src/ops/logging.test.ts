@@ -104,8 +104,12 @@ describe('request loggers', () => {
 
   it("write their access line as pino's own path would, key for key", async () => {
     const lineOf = async (logger: ReturnType<typeof createLogger>, sink: { out: string }) => {
-      const app = Fastify({ loggerInstance: requestLogger(logger), logController: requestLogController(), childLoggerFactory: lazyRequestLoggers, genReqId: () => 'accessline000001' });
-      app.post('/access', async () => ({ ok: true }));
+      // As the server builds it: the controller knows the logger fastify is given, and the route lives in a plugin.
+      const log = requestLogger(logger);
+      const app = Fastify({ loggerInstance: log, logController: requestLogController(log), childLoggerFactory: lazyRequestLoggers, genReqId: () => 'accessline000001' });
+      await app.register(async (plugin) => {
+        plugin.post('/access', async () => ({ ok: true }));
+      });
       try {
         await app.inject({ method: 'POST', url: `/access?apiKey=${SECRETS.apiKey}&q="quoted"\\`, remoteAddress: '203.0.113.9' });
         await new Promise((r) => setTimeout(r, 50));

@@ -61,6 +61,11 @@ const requestSerializers = {
     const url = typeof req.url === 'string' ? redactUrl(req.url) : undefined;
     return { method: req.method, url, host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
   },
+  // fastify's own, kept here too: the access line goes through the logger fastify was given.
+  res(reply: { statusCode?: number } | undefined) {
+    if (!reply || typeof reply !== 'object') return reply;
+    return { statusCode: reply.statusCode };
+  },
 };
 
 /**
@@ -182,8 +187,7 @@ const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
  */
 const accessLoggers = new WeakMap<object, Logger>();
 
-function accessLoggerOf(request: FastifyRequest): Logger {
-  const base = request.server.log as Logger;
+function accessLoggerOf(base: Logger): Logger {
   let access = accessLoggers.get(base);
   // Its own level lets everything through: whether to log follows the server logger's level now.
   if (!access) {
@@ -216,6 +220,14 @@ function writeAccessLine(access: Logger, request: FastifyRequest, reply: Fastify
  * the same facts). Every line carries `request_id`; probe and scrape requests stay out.
  */
 class AccessLogController extends LogController {
+  constructor(
+    options: ConstructorParameters<typeof LogController>[0],
+    /** The logger fastify was given; plugins' instances log through children of it, which createLogger did not mark. */
+    private readonly serverLog: Logger | undefined,
+  ) {
+    super(options);
+  }
+
   override incomingRequest(request: FastifyRequest): void {
     if (this.isLogDisabled(request)) return;
     request.log.debug({ req: request }, 'incoming request');
@@ -228,16 +240,16 @@ class AccessLogController extends LogController {
       return;
     }
     if (!(request.server.log as Logger).isLevelEnabled('info')) return;
-    const access = accessLoggerOf(request);
+    const access = accessLoggerOf(this.serverLog ?? (request.server.log as Logger));
     if (plainFormat.has(access)) return writeAccessLine(access, request, reply);
     // request_id first: the same line, field for field, as the request logger's binding gives.
     access.info({ request_id: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
 
-export function requestLogController(): LogController {
+export function requestLogController(serverLog?: Logger): LogController {
   return new AccessLogController({
     requestIdLogLabel: 'request_id',
     disableRequestLogging: (request) => QUIET_ROUTES.has(request.routeOptions.url ?? ''),
-  });
+  }, serverLog);
 }
