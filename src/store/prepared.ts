@@ -1,15 +1,33 @@
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { Db, Tx } from './store.js';
 
-/** Stands for an argument while a prepared query is built; replaced by the value on every run. */
+/** Stands for an argument while a query is built; replaced by the value on every run. */
 class Slot {
   constructor(readonly index: number) {}
 }
 
-interface Prepared {
-  compiled: CompiledQuery;
+/** A query compiled once, with the places its arguments take on every run. */
+export interface SlottedQuery<R = unknown> {
+  compiled: CompiledQuery<R>;
   /** For each parameter of the compiled SQL: the argument it takes (a number), or its fixed value. */
   parameters: Array<{ argument: number } | { value: unknown }>;
+}
+
+/**
+ * Builds and compiles a query once: `compile` receives `slot(i)`, a stand-in for the i-th
+ * argument of later runs, which it must only hand to kysely as a value (never inspect or
+ * transform it).
+ */
+export function compileWithSlots<R>(compile: (slot: (index: number) => unknown) => CompiledQuery<R>): SlottedQuery<R> {
+  const compiled = compile((index) => new Slot(index));
+  return { compiled, parameters: compiled.parameters.map((p) => (p instanceof Slot ? { argument: p.index } : { value: p })) };
+}
+
+/** Runs a compiled query with this run's arguments; the result is its rows. */
+export async function runWithSlots<R>(db: Db | Tx, query: SlottedQuery<R>, args: readonly unknown[]): Promise<R[]> {
+  const { compiled } = query;
+  const parameters = query.parameters.map((p) => ('argument' in p ? args[p.argument] : p.value));
+  return (await db.executeQuery<R>({ query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters })).rows;
 }
 
 /**
@@ -22,17 +40,15 @@ interface Prepared {
  */
 export function prepared<A extends unknown[], R>(build: (db: Db, ...args: A) => Compilable<R>): (db: Db | Tx, ...args: A) => Promise<R[]> {
   // One compiled form per dialect adapter: a database and its transactions share one.
-  const byAdapter = new WeakMap<object, Prepared>();
+  const byAdapter = new WeakMap<object, SlottedQuery<R>>();
 
   const arity = build.length - 1;
-  const prepare = (db: Db | Tx): Prepared => {
-    const slots = Array.from({ length: arity }, (_, i) => new Slot(i));
-    const compiled = build(db as Db, ...(slots as unknown as A)).compile();
-    const parameters = compiled.parameters.map((p) => (p instanceof Slot ? { argument: p.index } : { value: p }));
-    for (const slot of slots) {
-      if (!compiled.parameters.includes(slot)) throw new Error(`prepared query: argument ${slot.index + 1} does not reach the SQL: ${compiled.sql}`);
+  const prepare = (db: Db | Tx): SlottedQuery<R> => {
+    const query = compileWithSlots((slot) => build(db as Db, ...(Array.from({ length: arity }, (_, i) => slot(i)) as A)).compile());
+    for (let i = 0; i < arity; i++) {
+      if (!query.parameters.some((p) => 'argument' in p && p.argument === i)) throw new Error(`prepared query: argument ${i + 1} does not reach the SQL: ${query.compiled.sql}`);
     }
-    return { compiled, parameters };
+    return query;
   };
 
   return async (db, ...args) => {
@@ -40,9 +56,6 @@ export function prepared<A extends unknown[], R>(build: (db: Db, ...args: A) => 
     const adapter = db.getExecutor().adapter;
     let query = byAdapter.get(adapter);
     if (!query) byAdapter.set(adapter, (query = prepare(db)));
-    const { compiled } = query;
-    const parameters = query.parameters.map((p) => ('argument' in p ? args[p.argument] : p.value));
-    const result = await db.executeQuery<R>({ query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters });
-    return result.rows;
+    return runWithSlots(db, query, args);
   };
 }

@@ -1,5 +1,6 @@
-import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { RegistrationError } from '../../http/errors.js';
+import { compileWithSlots, runWithSlots, type SlottedQuery } from '../../store/prepared.js';
 import type { Db, Dialect } from '../../store/store.js';
 import type { EntityType } from '../schema/entity-types.js';
 import { compileFilter, compileSort, filterShape, filterValues, parseFilter, parseSortOn, type Condition, type FilterValue, type Literal } from './filter/index.js';
@@ -132,7 +133,7 @@ export async function findRecords(db: Db, dialect: Dialect, type: EntityType, qu
       const tail = single ? sql`` : sql` order by ${sql.join(order)} limit ${bind(query.maxResults)}${offset > 0 ? sql` offset ${bind(offset)}` : sql``}`;
       return sql`select "id", "uuid", "created", "last_updated", "data" from "entities" where ${inType(type)} and (${where})${tail}`;
     });
-    rows = await runRead<RecordRow & { data: unknown }>(db, read, single ? filter.values : [...filter.values, query.maxResults, ...(offset > 0 ? [offset] : [])]);
+    rows = await runWithSlots(db, read as SlottedQuery<RecordRow & { data: unknown }>, single ? filter.values : [...filter.values, query.maxResults, ...(offset > 0 ? [offset] : [])]);
   }
   const results = rows.map((row) => presentRecord(toRow(row), selection));
   if (!query.showTotalCount) return { results };
@@ -149,7 +150,7 @@ async function countFiltered(db: Db, dialect: Dialect, type: EntityType, filter:
     const where = filter.condition ? compileFilter(filter.condition, { dialect, resolve: type.resolve, bind }) : sql<boolean>`1 = 1`;
     return sql`select count(*) as "n" from "entities" where ${inType(type)} and (${where})`;
   });
-  const rows = await runRead<{ n: number }>(db, read, filter.values);
+  const rows = await runWithSlots(db, read as SlottedQuery<{ n: number }>, filter.values);
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -159,46 +160,27 @@ async function countFiltered(db: Db, dialect: Dialect, type: EntityType, filter:
 // (the filter without its values, sort_on, single record or page); the values are bound anew on
 // every run, and checked anew (readFilter) before it.
 
-/** Stands for the n-th bound value while a query is built. */
-class Slot {
-  constructor(readonly index: number) {}
-}
-
-interface PreparedRead {
-  compiled: CompiledQuery;
-  /** For each parameter of the compiled SQL: the bound value it takes (by index), or its fixed value. */
-  parameters: Array<{ argument: number } | { value: unknown }>;
-}
-
 /** Shapes kept per entity type and database kind; a schema change makes a new type, and with it new queries. */
 const MAX_SHAPES = 200;
-const readQueries = new WeakMap<EntityType, Map<string, PreparedRead>>();
+const readQueries = new WeakMap<EntityType, Map<string, SlottedQuery>>();
 
 /**
  * The query of a shape, built the first time: `build` hands each value it binds to `bind`, in
- * the order runRead's values come (the filter's, in filterValues order, then its own).
+ * the order the run's values come (the filter's, in filterValues order, then its own).
  */
-function readQuery(db: Db, dialect: Dialect, type: EntityType, shape: string, build: (bind: (value: unknown) => unknown) => RawBuilder<unknown>): PreparedRead {
+function readQuery(db: Db, dialect: Dialect, type: EntityType, shape: string, build: (bind: (value: unknown) => unknown) => RawBuilder<unknown>): SlottedQuery {
   let queries = readQueries.get(type);
   if (!queries) readQueries.set(type, (queries = new Map()));
   const key = `${dialect} ${shape}`;
   let read = queries.get(key);
   if (!read) {
-    const slots: Slot[] = [];
-    const compiled = build(() => {
-      const slot = new Slot(slots.length);
-      slots.push(slot);
-      return slot;
-    }).compile(db);
-    read = { compiled, parameters: compiled.parameters.map((p) => (p instanceof Slot ? { argument: p.index } : { value: p })) };
+    read = compileWithSlots((slot) => {
+      let bound = 0;
+      return build(() => slot(bound++)).compile(db);
+    });
     if (queries.size >= MAX_SHAPES) queries.clear();
     queries.set(key, read);
   }
   return read;
 }
 
-async function runRead<R>(db: Db, read: PreparedRead, values: unknown[]): Promise<R[]> {
-  const { compiled } = read;
-  const parameters = read.parameters.map((p) => ('argument' in p ? values[p.argument] : p.value));
-  return (await db.executeQuery<R>({ query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters })).rows;
-}
