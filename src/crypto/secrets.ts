@@ -71,7 +71,5 @@ export function safeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
  * (what we compare, digests, signatures and states, has lengths everyone knows).
  */
 export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
+  return safeEqualBytes(comparable(a), comparable(b));
 }

@@ -46,6 +46,14 @@ export function cachedRowsChanged(db: Db | Tx): void {
   generationOf(db).value++;
 }
 
+/**
+ * Now, and this database's change count: for callers that keep their own entries (the webhook
+ * outbox) and judge them by the same rules.
+ */
+export function freshTicket(db: Db | Tx): Ticket {
+  return { generation: generationOf(db).value, at: Date.now() };
+}
+
 export class FreshCache<V> {
   private readonly byDatabase = new WeakMap<object, Map<string, Entry<V>>>();
 
@@ -65,7 +73,7 @@ export class FreshCache<V> {
    * between, and the value's time runs from here.
    */
   ticket(db: Db | Tx): Ticket {
-    return { generation: generationOf(db).value, at: Date.now() };
+    return freshTicket(db);
   }
 
   set(db: Db | Tx, key: string, value: V, ticket: Ticket): void {

@@ -62,9 +62,9 @@ export function isUniqueAttribute(type: EntityType, path: string): boolean {
 
 /**
  * `key_attribute` + `key_value` (JSON text: `"\"abc\""`) as a condition: the same comparison a
- * filter `key = value` makes, so that the attribute's index serves it.
+ * filter `key = value` makes, so that the attribute's index serves it. `bind` as compileFilter's.
  */
-export function keyCondition(dialect: Dialect, type: EntityType, keyAttribute: string, keyValue: string): { where: RawBuilder<boolean>; single: boolean } {
+export function keyCondition(dialect: Dialect, type: EntityType, keyAttribute: string, keyValue: string, bind?: (value: FilterValue) => unknown): { where: RawBuilder<boolean>; single: boolean } {
   let value: unknown;
   try {
     value = JSON.parse(keyValue);
@@ -84,7 +84,7 @@ export function keyCondition(dialect: Dialect, type: EntityType, keyAttribute: s
   }
   const condition: Condition = { kind: 'compare', attribute: keyAttribute, operator: '=', value: literal, position: 1, valuePosition: 1 };
   try {
-    return { where: compileFilter(condition, { dialect, resolve: type.resolve }), single: atMostOne(condition, type) };
+    return { where: compileFilter(condition, { dialect, resolve: type.resolve, bind }), single: atMostOne(condition, type) };
   } catch (err) {
     if (err instanceof RegistrationError) throw new RegistrationError(err.code, err.description.replace(/ at position \d+/, ''), { argumentName: 'key_value' });
     throw err;

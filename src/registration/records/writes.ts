@@ -150,7 +150,7 @@ export async function writeRecord(runtime: Runtime, type: EntityType, write: Pat
   // Under a write access schema, replace replaces only what the client may write.
   const limitedReplace = write.mode === 'replace' && access !== undefined && !(targetPath !== '' && access.covers(targetPath)) ? access : undefined;
   await hashPasswords(read.passwords);
-  return changeRecord(runtime, type, write.selector, write.guard, write.argumentName, write, write.alongside, (data, merge, locked) => {
+  return changeRecord(runtime, type, write.selector, write.guard, write.argumentName, write, (data, merge, locked) => {
     if (!write.steps) {
       const merged = limitedReplace ? replaceWritable(limitedReplace, locked.attrDefs, data, patch as JsonObject, '', merge) : mergeFields(locked.attrDefs, data, patch as JsonObject, write.mode, '', merge);
       return { data: merged, check: (ruled) => checkConstraints(locked.attrDefs, ruled, write.mode === 'update' ? (patch as JsonObject) : undefined, '', merge) };
@@ -186,7 +186,7 @@ export async function deletePath(runtime: Runtime, type: EntityType, selector: S
   const last = steps[steps.length - 1];
   if (options.access && !options.access.covers(schemaPath(steps))) throw outsideAccessSchema('write', schemaPath(steps), 'attribute_name');
   if (last.element === undefined && last.def.constraints?.includes('required')) throw new RegistrationError(362, `${schemaPath(steps)} is required and cannot be deleted`, { argumentName: 'attribute_name' });
-  return changeRecord(runtime, type, selector, guard, 'attribute_name', options, undefined, (data) => {
+  return changeRecord(runtime, type, selector, guard, 'attribute_name', options, (data) => {
     locate(data, steps, 'attribute_name').set(undefined);
     prune(data, steps);
     return { data, check: () => {} };
@@ -203,7 +203,7 @@ export async function adoptOrphan(runtime: Runtime, type: EntityType, selector: 
   if (target.kind !== 'attribute' || target.def.type !== 'plural') throw new RegistrationError(200, 'attribute_name must name a plural, like /profiles', { argumentName: 'attribute_name' });
   const plural = target.def;
   const where = steps.map((s) => (s.element === undefined ? s.name : `${s.name}#${s.element}`)).join('.');
-  return changeRecord(runtime, type, selector, undefined, 'attribute_name', options, undefined, async (data, merge, locked, tx) => {
+  return changeRecord(runtime, type, selector, undefined, 'attribute_name', options, async (data, merge, locked, tx) => {
     const orphan = await takeOrphan(tx, locked, childId);
     if (!orphan) throw new RegistrationError(310, `no orphaned plural element ${childId}`, { argumentName: 'child_id' });
     if (orphan.plural !== schemaPathOf(where)) throw new RegistrationError(200, `element ${childId} was orphaned from ${orphan.plural}, not ${schemaPathOf(where)}`, { argumentName: 'child_id' });
@@ -273,8 +273,7 @@ async function changeRecord(
   selector: Selector,
   guard: Guard | undefined,
   argumentName: string,
-  options: WriteOptions,
-  alongside: ((tx: Tx) => Promise<void>) | undefined,
+  options: WriteOptions & Pick<PathWrite, 'alongside'>,
   change: Change,
 ): Promise<RecordRow> {
   return writing(runtime, type, argumentName, async (tx) => {
@@ -297,7 +296,7 @@ async function changeRecord(
     await claimUniqueValues(tx, locked, record.id, ruled, { previous });
     await recordOutboxEvents(tx, { dialect: runtime.store.dialect, appId: locked.appId, type: locked, kind: 'UPDATE', records: [record], before: previousJson, after: ruled, actor: options.actor });
     try {
-      await alongside?.(tx);
+      await options.alongside?.(tx);
     } catch (err) {
       throw new AlongsideFailure(err);
     }

@@ -8,7 +8,7 @@ import type { EventKind, WebhookTables } from './tables.js';
 import { EVENTS_CHANNEL, wakeLocalWorkers } from './wake.js';
 import type { Insertable } from 'kysely';
 import { prepared } from '../../store/prepared.js';
-import { FRESH_MS, FreshCache, type Ticket } from '../../store/fresh-cache.js';
+import { FRESH_MS, freshTicket, type Ticket } from '../../store/fresh-cache.js';
 
 /**
  * The outbox: the records module calls recordOutboxEvents inside the transaction of every
@@ -55,8 +55,6 @@ interface Cached {
 // process must get every event from the moment it was added.
 const caches = new WeakMap<object, Map<number, Cached>>();
 const CACHE_LIMIT = 10_000;
-// Only its tickets are used: they say when an entry was checked and whether a change committed since.
-const clock = new FreshCache<never>();
 
 function cacheOf(tx: Tx): Map<number, Cached> {
   const key = tx.getExecutor().adapter;
@@ -70,7 +68,7 @@ const versionOf = prepared((db, appId: number) => db.selectFrom('webhook_version
 async function activeSubscriptions(tx: Tx, appId: number): Promise<ActiveSubscription[]> {
   const cache = cacheOf(tx);
   const hit = cache.get(appId);
-  const now = clock.ticket(tx);
+  const now = freshTicket(tx);
   if (hit && hit.subscriptions.length === 0 && tx.getExecutor().adapter instanceof SqliteAdapter && hit.checked.generation === now.generation && now.at - hit.checked.at < FRESH_MS) return hit.subscriptions;
   const [row] = await versionOf(tx, appId);
   // No row: the application never had a webhook.

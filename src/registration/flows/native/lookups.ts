@@ -1,4 +1,3 @@
-import type { CompiledQuery } from 'kysely';
 import { RegistrationError } from '../../../http/errors.js';
 import type { Runtime } from '../../../runtime.js';
 import { compileFilter, type Condition } from '../../records/filter/index.js';
@@ -6,6 +5,7 @@ import { isObject, type Json, type JsonObject } from '../../records/json.js';
 import type { RecordRow } from '../../records/present.js';
 import { keyCondition } from '../../records/reads.js';
 import { findRecord, recordQuery, toRow, type StoredRecordRow } from '../../records/record-store.js';
+import { compileWithSlots, runWithSlots, type SlottedQuery } from '../../../store/prepared.js';
 import type { EntityType } from '../../schema/entity-types.js';
 import { holderOfUniqueValue, pluralUniqueAttributes } from '../../schema/unique-values.js';
 import type { UniqueCheck } from '../model/index.js';
@@ -22,39 +22,30 @@ export async function recordByKey(runtime: Runtime, type: EntityType, attribute:
   const info = type.resolve(attribute);
   if (!info) return undefined;
   const { db, dialect } = runtime.store;
-  const compiled = info.type === 'string' ? compiledKeyQuery(runtime, type, attribute) : undefined;
-  if (!compiled) return findRecord(db, type, keyCondition(dialect, type, attribute, JSON.stringify(value)));
-  const parameters = compiled.parameters.map((p) => (p === STAND_IN ? value : p));
-  const [row] = (await db.executeQuery<StoredRecordRow>({ query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters })).rows;
+  if (info.type !== 'string') return findRecord(db, type, keyCondition(dialect, type, attribute, JSON.stringify(value)));
+  const [row] = await runWithSlots(db, keyQuery(runtime, type, attribute), [value]);
   return row && toRow(row);
 }
 
 /*
  * Every password sign-in looks its account up by key, and building that filter and query costs
- * more than running it. For a text attribute the filter passes the value to the SQL untouched, as
- * one parameter, so the query is compiled once per entity type, attribute and database with a
- * stand-in value, which each lookup replaces (null: the query did not come out that way; the
- * lookup then builds its own).
+ * more than running it. A text attribute's key filter binds the value as it is given (no
+ * coercion), so the query is compiled once per entity type, attribute and database and run
+ * with each lookup's value.
  */
-const STAND_IN = '\u0000recordByKey\u0000';
-const keyQueries = new WeakMap<EntityType, Map<string, CompiledQuery<StoredRecordRow> | null>>();
+const keyQueries = new WeakMap<EntityType, Map<string, SlottedQuery<StoredRecordRow>>>();
 
-function compiledKeyQuery(runtime: Runtime, type: EntityType, attribute: string): CompiledQuery<StoredRecordRow> | undefined {
+function keyQuery(runtime: Runtime, type: EntityType, attribute: string): SlottedQuery<StoredRecordRow> {
   const { db, dialect } = runtime.store;
   let byAttribute = keyQueries.get(type);
   if (!byAttribute) keyQueries.set(type, (byAttribute = new Map()));
   const key = `${dialect}\u0000${attribute}`;
-  let compiled = byAttribute.get(key);
-  if (compiled === undefined) {
-    try {
-      compiled = recordQuery(type, keyCondition(dialect, type, attribute, JSON.stringify(STAND_IN))).compile(db);
-      if (compiled.parameters.filter((p) => p === STAND_IN).length !== 1 || compiled.sql.includes(STAND_IN)) compiled = null;
-    } catch {
-      compiled = null;
-    }
-    byAttribute.set(key, compiled);
+  let query = byAttribute.get(key);
+  if (!query) {
+    query = compileWithSlots((slot) => recordQuery(type, keyCondition(dialect, type, attribute, '""', () => slot(0))).compile(db));
+    byAttribute.set(key, query);
   }
-  return compiled ?? undefined;
+  return query;
 }
 
 /** Whether the type keeps linked identities (`profiles.identifier`). */
