@@ -3,7 +3,8 @@ import { createTestApp, type TestApp } from '../../test/fixtures.js';
 import { call, describeEachDatabase } from '../../test/server.js';
 import { findAppByApiKey } from '../partner/apps.js';
 import { xmlOk } from './test-helpers.js';
-import { issueToken, TOKEN_LIFETIME_MS, type SignInAnswer } from './tokens.js';
+import { CompiledQuery } from 'kysely';
+import { issueToken, TOKEN_LIFETIME_MS, tokenConsumeSql, type SignInAnswer } from './tokens.js';
 
 const TOKEN_URL = 'https://www.shop.example/rpx/token';
 
@@ -79,6 +80,22 @@ describeEachDatabase('auth_info', (server) => {
     const token = await tokenFor(app, { now: Date.now() - TOKEN_LIFETIME_MS - 1 });
     const r = await api('auth_info', { apiKey: app.apiKey, token });
     expect(r.json).toMatchObject({ stat: 'fail', err: { code: 2, msg: 'Data not found' } });
+  });
+
+  it('proves a token by the digest of all of it: a token differing after its selector is refused and leaves the real one', async () => {
+    const token = await tokenFor(app);
+    const forged = token.slice(0, -1) + (token.endsWith('0') ? '1' : '0');
+    expect((await api('auth_info', { apiKey: app.apiKey, token: forged })).json).toMatchObject({ stat: 'fail', err: { code: 2 } });
+    expect((await api('auth_info', { apiKey: app.apiKey, token })).json.profile).toEqual(ANSWER.profile);
+  });
+
+  it('finds the token through its selector index, not by reading the application\'s live tokens', async () => {
+    if (server().kind !== 'sqlite') return; // PostgreSQL plans from its statistics.
+    for (const withUrl of [false, true]) {
+      const statement = tokenConsumeSql(runtime().store.db, withUrl);
+      const plan = await runtime().store.db.executeQuery(CompiledQuery.raw(`explain query plan ${statement}`, [1, 'selector', 'digest', ...(withUrl ? ['url'] : [])]));
+      expect(JSON.stringify(plan.rows)).toContain('social_tokens_selector');
+    }
   });
 
   it('refuses a different tokenUrl with "Token URL mismatch" and keeps the token for the right one', async () => {

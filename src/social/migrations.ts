@@ -80,4 +80,29 @@ export const socialMigrations: DomainMigration[] = [
       await db.schema.createIndex('social_mappings_app_primary_key').on('social_mappings').columns(['app_id', 'primary_key']).execute();
     },
   },
+  {
+    name: '0111_social_tokens_by_selector',
+    async up(db, dialect) {
+      // Tokens are found by a time-ordered selector instead of a unique index on their digest
+      // (crypto/time-ordered-tokens.ts). They live five minutes and their text was never
+      // stored, so the table is made anew: a sign-in finishing during the upgrade starts again.
+      await db.schema.dropTable('social_tokens').execute();
+      await withSerialId(db.schema.createTable('social_tokens'), dialect)
+        .addColumn('app_id', 'bigint', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+        .addColumn('selector', 'text', (c) => c.notNull())
+        .addColumn('token_digest', 'text', (c) => c.notNull())
+        .addColumn('identifier', 'text', (c) => c.notNull())
+        .addColumn('answer_sealed', 'text', (c) => c.notNull())
+        .addColumn('token_url', 'text', (c) => c.notNull())
+        .addColumn('one_time', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // Unique over both columns, so that SQLite's planner (no statistics) always takes it over
+      // the expiry index below, which would read every live token of the application.
+      await db.schema.createIndex('social_tokens_selector').on('social_tokens').columns(['selector', 'token_digest']).unique().execute();
+      // Each sign-in sweeps its application's expired tokens along this index.
+      await db.schema.createIndex('social_tokens_app_expires_at').on('social_tokens').columns(['app_id', 'expires_at']).execute();
+    },
+  },
 ];

@@ -40,13 +40,14 @@ export interface SocialTables {
     created_at: number;
   };
   /**
-   * One-time sign-in tokens (`auth_info`). Looked up by the token's SHA-256 digest only; the
-   * answer (profile, accessCredentials with upstream tokens, merged_poco) is sealed.
+   * One-time sign-in tokens (`auth_info`). Found by the token's selector and proven by its
+   * SHA-256 digest (crypto/time-ordered-tokens.ts); the token itself is not stored. The answer (profile, accessCredentials with upstream tokens, merged_poco) is sealed.
    * `one_time` (0/1) is the app's oneTimeUseTokens setting when the token was issued.
    */
   social_tokens: {
     id: Generated<number>;
     app_id: number;
+    selector: string;
     token_digest: string;
     identifier: string;
     answer_sealed: string;

@@ -1,5 +1,6 @@
 import type { Sealer } from '../crypto/sealer.js';
-import { digest, randomHex } from '../crypto/secrets.js';
+import { digest } from '../crypto/secrets.js';
+import { selectorOf, timeOrderedHexToken } from '../crypto/time-ordered-tokens.js';
 import { SocialError, socialErrors } from '../http/errors.js';
 import { CompiledQuery, sql } from 'kysely';
 import type { Db, Store, Tx } from '../store/store.js';
@@ -38,7 +39,7 @@ export interface RedeemedToken {
   primaryKey?: string;
 }
 
-/** 40 hex characters, like Janrain's tokens (some SDKs check the length). */
+/** 40 hex characters, like Janrain's tokens (some SDKs check the length); ours begin with their time. */
 const TOKEN_SHAPE = /^[0-9a-f]{40}$/;
 
 /**
@@ -57,13 +58,14 @@ export function tokenUrlKey(url: string): string | undefined {
 }
 
 function rowFor(sealer: Sealer, appRowId: number, grant: TokenGrant, now: number) {
-  const token = randomHex(20);
+  const token = timeOrderedHexToken();
   const key = tokenUrlKey(grant.tokenUrl);
   if (key === undefined) throw socialErrors.invalidParameter('token_url', 'not a URL');
   return {
     token,
     row: {
       app_id: appRowId,
+      selector: selectorOf(token),
       token_digest: digest(token),
       identifier: grant.identifier,
       answer_sealed: sealer.seal(JSON.stringify(grant.answer)),
@@ -108,27 +110,33 @@ function tokenUrlMismatch(): SocialError {
 
 /**
  * Exchanges a token for its answer. A one-time token is consumed by the same statement that
- * reads it (DELETE … RETURNING), so that of two concurrent calls exactly one succeeds. Unknown,
- * expired, used and other applications' tokens are all "Data not found" (code 2).
+ * reads it (DELETE … RETURNING), so that of two concurrent calls exactly one succeeds; an expired
+ * one is consumed too (it is dead either way) and refused. Unknown, expired, used and other
+ * applications' tokens are all "Data not found" (code 2).
  */
 export async function redeemToken(store: Store, sealer: Sealer, appRowId: number, token: string, options: { tokenUrl?: string; now?: number } = {}): Promise<RedeemedToken> {
   const given = token.trim().toLowerCase();
   if (!TOKEN_SHAPE.test(given)) throw socialErrors.dataNotFound();
   const now = options.now ?? Date.now();
   const tokenDigest = digest(given);
+  const selector = selectorOf(given);
   const wantedUrl = options.tokenUrl === undefined ? undefined : (tokenUrlKey(options.tokenUrl) ?? '');
 
-  const consume = consumeQuery(store.db, wantedUrl !== undefined);
-  const parameters = wantedUrl === undefined ? [tokenDigest, appRowId, now] : [tokenDigest, appRowId, now, wantedUrl];
+  const consume = tokenConsumeSql(store.db, wantedUrl !== undefined);
+  const parameters = wantedUrl === undefined ? [appRowId, selector, tokenDigest] : [appRowId, selector, tokenDigest, wantedUrl];
   const consumed = (await store.write((tx) => tx.executeQuery<ConsumedRow>(CompiledQuery.raw(consume, parameters)))).rows[0];
-  if (consumed) return redeemed(sealer, consumed);
+  if (consumed) {
+    if (Number(consumed.expires_at) <= now) throw socialErrors.dataNotFound();
+    return redeemed(sealer, consumed);
+  }
 
   // Not consumable: a reusable token, or a refusal whose reason the caller should learn.
   const row = await store.db
     .selectFrom('social_tokens')
     .select(['identifier', 'answer_sealed', 'token_url', 'one_time', 'expires_at'])
-    .where('token_digest', '=', tokenDigest)
     .where('app_id', '=', appRowId)
+    .where('selector', '=', selector)
+    .where('token_digest', '=', tokenDigest)
     .executeTakeFirst();
   if (!row || row.expires_at <= now) throw socialErrors.dataNotFound();
   if (wantedUrl !== undefined && row.token_url !== wantedUrl) throw tokenUrlMismatch();
@@ -138,6 +146,7 @@ export async function redeemToken(store: Store, sealer: Sealer, appRowId: number
 }
 
 interface ConsumedRow {
+  expires_at: number;
   identifier: string;
   answer_sealed: string;
   primary_key: string | null;
@@ -147,23 +156,24 @@ const consumeSql = new WeakMap<Db, Map<boolean, string>>();
 
 /**
  * The statement that consumes a one-time token and reads its answer and mapping, compiled once
- * per database: it is the whole database work of a successful auth_info. Parameters: token
- * digest, app id, now, and the token URL when `withUrl`.
+ * per database: it is the whole database work of a successful auth_info. Parameters: app id,
+ * selector, token digest, and the token URL when `withUrl`. Expiry is judged on the returned row.
  */
-function consumeQuery(db: Db, withUrl: boolean): string {
+export function tokenConsumeSql(db: Db, withUrl: boolean): string {
   let cache = consumeSql.get(db);
   if (!cache) consumeSql.set(db, (cache = new Map()));
   const known = cache.get(withUrl);
   if (known) return known;
   let query = db
     .deleteFrom('social_tokens')
-    .where('token_digest', '=', '$digest')
     .where('app_id', '=', -1)
-    .where('one_time', '=', sql.lit(1))
-    .where('expires_at', '>', -2);
+    .where('selector', '=', '$selector')
+    .where('token_digest', '=', '$digest')
+    .where('one_time', '=', sql.lit(1));
   if (withUrl) query = query.where('token_url', '=', '$url');
   const compiled = query
     .returning((eb) => [
+      'expires_at',
       'identifier',
       'answer_sealed',
       eb
@@ -175,7 +185,7 @@ function consumeQuery(db: Db, withUrl: boolean): string {
     ])
     .compile();
   // The raw statement is given its parameters positionally: make sure they come in this order.
-  const expected = withUrl ? ['$digest', -1, -2, '$url'] : ['$digest', -1, -2];
+  const expected = withUrl ? [-1, '$selector', '$digest', '$url'] : [-1, '$selector', '$digest'];
   if (JSON.stringify(compiled.parameters) !== JSON.stringify(expected)) throw new Error('unexpected parameter order in the token consume statement');
   cache.set(withUrl, compiled.sql);
   return compiled.sql;

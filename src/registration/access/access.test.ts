@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/fixtures.js';
 import { call, describeEachDatabase } from '../../../test/server.js';
@@ -175,6 +176,26 @@ describeEachDatabase('access codes and tokens', (server) => {
       // Other grants of the same user are another family and keep working.
       const other = await tokensFor(server(), app, user, login(app));
       expect((await post('/entity', { access_token: other.access_token })).json.stat).toBe('ok');
+    });
+
+    it('tokens from before selectors (migration 0222 copies them with none) keep working: read, rotate, revoke on reuse', async () => {
+      const user = await createUser(server(), app);
+      const first = await tokensFor(server(), app, user, login(app));
+      await server().running.runtime.store.db.updateTable('oauth_tokens').set({ selector: null }).where('entity_id', '=', user.id).execute();
+      expect((await post('/entity', { access_token: first.access_token })).json.stat).toBe('ok');
+      const second = (await post('/oauth/token', { ...login(app), grant_type: 'refresh_token', refresh_token: first.refresh_token })).json;
+      expect(second.stat).toBe('ok');
+      expect((await post('/oauth/token', { ...login(app), grant_type: 'refresh_token', refresh_token: first.refresh_token })).status).toBe(400);
+      expect((await post('/entity', { access_token: second.access_token })).json.code).toBe(402);
+    });
+
+    it('finds a presented token through the unique selector index, not by reading the record\'s tokens', async () => {
+      if (server().kind !== 'sqlite') return; // PostgreSQL plans from its statistics.
+      const db = server().running.runtime.store.db;
+      for (const where of [`selector = 'a' and token_digest = 'b' and kind = 'refresh' and app_id = 1 and client_id = 'c' and used_at is null`, `selector is null and token_digest = 'b' and kind = 'access'`]) {
+        const plan = await sql.raw(`explain query plan update oauth_tokens set used_at = 1 where ${where}`).execute(db);
+        expect(JSON.stringify(plan.rows)).toContain('USING INDEX oauth_tokens_selector');
+      }
     });
 
     it('stores tokens and codes as digests only', async () => {

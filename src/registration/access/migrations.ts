@@ -103,4 +103,41 @@ export const accessMigrations: DomainMigration[] = [
       await db.schema.dropTable('refresh_tokens').execute();
     },
   },
+  {
+    name: '0222_access_oauth_tokens_by_selector',
+    async up(db, dialect) {
+      // Tokens are found by a time-ordered selector and proven by their digest, which loses its
+      // unique index (crypto/time-ordered-tokens.ts). SQLite cannot drop a column's UNIQUE, so
+      // the table is made anew; tokens issued before keep working, found by a null selector and
+      // their digest.
+      await subject(
+        withSerialId(db.schema.createTable('oauth_tokens_next'), dialect)
+          .addColumn('app_id', 'bigint', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('selector', 'text')
+          .addColumn('token_digest', 'text', (c) => c.notNull())
+          .addColumn('client_id', 'text', (c) => c.notNull().references('api_clients.client_id').onDelete('cascade')),
+      )
+        .addColumn('family', 'text')
+        .addColumn('refresh_secret_sealed', 'text')
+        .addColumn('expires_at', 'bigint')
+        .addColumn('used_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      const kept = ['app_id', 'kind', 'token_digest', 'client_id', 'entity_id', 'entity_uuid', 'type_name', 'family', 'refresh_secret_sealed', 'expires_at', 'used_at', 'created_at'] as const;
+      await db
+        .insertInto('oauth_tokens_next' as 'oauth_tokens')
+        .columns([...kept])
+        .expression((eb) => eb.selectFrom('oauth_tokens').select([...kept]).orderBy('id'))
+        .execute();
+      await db.schema.dropTable('oauth_tokens').execute();
+      await db.schema.alterTable('oauth_tokens_next').renameTo('oauth_tokens').execute();
+      // Unique over both columns: without statistics, SQLite's planner rates a lookup that one
+      // unique index answers above all others; as a plain index it took the entity index
+      // (app_id, entity_id) and read every token of the record. Null selectors are distinct.
+      await db.schema.createIndex('oauth_tokens_selector').on('oauth_tokens').columns(['selector', 'token_digest']).unique().execute();
+      await db.schema.createIndex('oauth_tokens_entity').on('oauth_tokens').columns(['app_id', 'entity_id']).execute();
+      await db.schema.createIndex('oauth_tokens_family').on('oauth_tokens').column('family').execute();
+    },
+  },
 ];

@@ -22,6 +22,8 @@ export interface AccessTables {
     id: Generated<number>;
     app_id: number;
     kind: 'access' | 'refresh';
+    /** Finds the row (crypto/time-ordered-tokens.ts); null for tokens issued before it existed. */
+    selector: string | null;
     token_digest: string;
     client_id: string;
     /**

@@ -1,12 +1,14 @@
-import { sql, type Insertable } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable } from 'kysely';
 import { digest } from '../../crypto/secrets.js';
+import { selectorOf, timeOrderedAlnumToken } from '../../crypto/time-ordered-tokens.js';
 import { RegistrationError } from '../../http/errors.js';
 import type { Runtime } from '../../runtime.js';
 import { prepared } from '../../store/prepared.js';
+import type { Database } from '../../store/schema.js';
 import type { Db, Tx } from '../../store/store.js';
 import { clientSetting, settingSql } from '../settings/settings.js';
 import type { AccessTables } from './tables.js';
-import { MAX_LIFETIME_SECONDS, newFamily, newSecretToken, subjectColumns, subjectOfRow, type TokenSubject } from './grants.js';
+import { MAX_LIFETIME_SECONDS, newFamily, subjectColumns, subjectOfRow, type TokenSubject } from './grants.js';
 
 /** NOTES.md §4: an access token lives an hour unless the client's settings say otherwise. */
 export const DEFAULT_ACCESS_TOKEN_LIFETIME = 3600;
@@ -69,34 +71,34 @@ export async function issueTokens(runtime: Runtime, tx: Tx, grant: TokenGrant): 
   const lifetime = grant.lifetime ?? (await accessTokenLifetime(tx, grant.app.id, grant.client.clientId));
   const refresh = grant.refresh ?? true;
   const family = grant.family ?? (refresh ? newFamily() : undefined);
-  const accessToken = newSecretToken();
-  const refreshToken = refresh ? newSecretToken() : undefined;
+  const accessToken = timeOrderedAlnumToken();
+  const refreshToken = refresh ? timeOrderedAlnumToken() : undefined;
   const { id, uuid, typeName } = grant.subject;
   const sealed = grant.refreshSecret ? runtime.sealer.seal(grant.refreshSecret) : null;
   const expiresAt = now + lifetime * 1000;
   if (!refreshToken) {
-    await insertAccessToken(tx, grant.app.id, grant.client.clientId, id, uuid, typeName, family ?? null, now, digest(accessToken), sealed, expiresAt);
+    await insertAccessToken(tx, grant.app.id, grant.client.clientId, id, uuid, typeName, family ?? null, now, selectorOf(accessToken), digest(accessToken), sealed, expiresAt);
     return { access_token: accessToken, expires_in: lifetime };
   }
-  await insertTokenPair(tx, grant.app.id, grant.client.clientId, id, uuid, typeName, family ?? null, now, digest(accessToken), sealed, expiresAt, digest(refreshToken));
+  await insertTokenPair(tx, grant.app.id, grant.client.clientId, id, uuid, typeName, family ?? null, now, selectorOf(accessToken), digest(accessToken), sealed, expiresAt, selectorOf(refreshToken), digest(refreshToken));
   return { access_token: accessToken, expires_in: lifetime, refresh_token: refreshToken, family };
 }
 
 type TokenRow = Insertable<AccessTables['oauth_tokens']>;
 
-function accessTokenRow(appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, tokenDigest: string, refreshSecretSealed: string | null, expiresAt: number): TokenRow {
-  return { app_id: appId, client_id: clientId, ...subjectColumns({ id: entityId, uuid: entityUuid, typeName }), family, created_at: createdAt, kind: 'access', token_digest: tokenDigest, refresh_secret_sealed: refreshSecretSealed, expires_at: expiresAt, used_at: null };
+function accessTokenRow(appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, selector: string, tokenDigest: string, refreshSecretSealed: string | null, expiresAt: number): TokenRow {
+  return { app_id: appId, client_id: clientId, ...subjectColumns({ id: entityId, uuid: entityUuid, typeName }), family, created_at: createdAt, kind: 'access', selector, token_digest: tokenDigest, refresh_secret_sealed: refreshSecretSealed, expires_at: expiresAt, used_at: null };
 }
 
 // Every token grant inserts one of these two statements: prepared (store/prepared.ts).
-const insertAccessToken = prepared((db, appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, tokenDigest: string, refreshSecretSealed: string | null, expiresAt: number) =>
-  db.insertInto('oauth_tokens').values(accessTokenRow(appId, clientId, entityId, entityUuid, typeName, family, createdAt, tokenDigest, refreshSecretSealed, expiresAt)),
+const insertAccessToken = prepared((db, appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, selector: string, tokenDigest: string, refreshSecretSealed: string | null, expiresAt: number) =>
+  db.insertInto('oauth_tokens').values(accessTokenRow(appId, clientId, entityId, entityUuid, typeName, family, createdAt, selector, tokenDigest, refreshSecretSealed, expiresAt)),
 );
 
 const insertTokenPair = prepared(
-  (db, appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, accessDigest: string, refreshSecretSealed: string | null, expiresAt: number, refreshDigest: string) => {
-    const access = accessTokenRow(appId, clientId, entityId, entityUuid, typeName, family, createdAt, accessDigest, refreshSecretSealed, expiresAt);
-    return db.insertInto('oauth_tokens').values([access, { ...access, kind: 'refresh', token_digest: refreshDigest, refresh_secret_sealed: null, expires_at: null }]);
+  (db, appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, accessSelector: string, accessDigest: string, refreshSecretSealed: string | null, expiresAt: number, refreshSelector: string, refreshDigest: string) => {
+    const access = accessTokenRow(appId, clientId, entityId, entityUuid, typeName, family, createdAt, accessSelector, accessDigest, refreshSecretSealed, expiresAt);
+    return db.insertInto('oauth_tokens').values([access, { ...access, kind: 'refresh', selector: refreshSelector, token_digest: refreshDigest, refresh_secret_sealed: null, expires_at: null }]);
   },
 );
 
@@ -109,13 +111,29 @@ export interface AccessTokenInfo {
   refreshSecretSealed: string | null;
 }
 
+/**
+ * Which row a presented token is: the one with its selector and digest, or, for a token issued
+ * before selectors (migration 0222), the one with its digest and no selector (selector null).
+ */
+function matching(eb: ExpressionBuilder<Database, 'oauth_tokens'>, selector: string | null, tokenDigest: string) {
+  return eb.and([selector === null ? eb('oauth_tokens.selector', 'is', null) : eb('oauth_tokens.selector', '=', selector), eb('oauth_tokens.token_digest', '=', tokenDigest)]);
+}
+
+/** Runs a statement about a presented token for its selector, then, if that matched nothing, for a token from before selectors. */
+async function firstMatch<R>(token: string, run: (selector: string | null, tokenDigest: string) => Promise<R[]>): Promise<R | undefined> {
+  const tokenDigest = digest(token);
+  return (await run(selectorOf(token), tokenDigest))[0] ?? (await run(null, tokenDigest))[0];
+}
+
 // Read by every call made with a user's access token.
-const accessTokenByDigest = prepared((db, tokenDigest: string) => db.selectFrom('oauth_tokens').selectAll().where('token_digest', '=', tokenDigest).where('kind', '=', 'access'));
+const selectAccessToken = (db: Db, selector: string | null, tokenDigest: string) => db.selectFrom('oauth_tokens').selectAll().where((eb) => matching(eb, selector, tokenDigest)).where('kind', '=', 'access');
+const accessTokenBySelector = prepared((db, selector: string, tokenDigest: string) => selectAccessToken(db, selector, tokenDigest));
+const accessTokenFromBefore = prepared((db, tokenDigest: string) => selectAccessToken(db, null, tokenDigest));
 
 /** The access token's grant, expired or not; undefined when it does not exist (or was revoked). */
 export async function findAccessToken(db: Db | Tx, token: string): Promise<AccessTokenInfo | undefined> {
   if (token.length === 0 || token.length > 256) return undefined;
-  const [row] = await accessTokenByDigest(db, digest(token));
+  const row = await firstMatch(token, (selector, tokenDigest) => (selector === null ? accessTokenFromBefore(db, tokenDigest) : accessTokenBySelector(db, selector, tokenDigest)));
   if (!row) return undefined;
   return {
     appId: Number(row.app_id),
@@ -135,17 +153,18 @@ export async function revokeFamily(tx: Tx, appId: number, family: string): Promi
 type Rotation = { ok: IssuedTokens } | { reused: true } | { unknown: true };
 
 /** Spends an unspent refresh token, reading what the next pair needs in the same statement. */
-const spendRefreshToken = prepared((db, usedAt: number, tokenDigest: string, appId: number, clientId: string) =>
+const spendRefresh = (db: Db, usedAt: number, selector: string | null, tokenDigest: string, appId: number, clientId: string) =>
   db
     .updateTable('oauth_tokens')
     .set({ used_at: usedAt })
-    .where('token_digest', '=', tokenDigest)
+    .where((eb) => matching(eb, selector, tokenDigest))
     .where('kind', '=', 'refresh')
     .where('app_id', '=', appId)
     .where('client_id', '=', clientId)
     .where('used_at', 'is', null)
-    .returning(['family', 'entity_id', 'entity_uuid', 'type_name', rowLifetimeSetting('oauth_tokens')]),
-);
+    .returning(['family', 'entity_id', 'entity_uuid', 'type_name', rowLifetimeSetting('oauth_tokens')]);
+const spendRefreshBySelector = prepared((db, usedAt: number, selector: string, tokenDigest: string, appId: number, clientId: string) => spendRefresh(db, usedAt, selector, tokenDigest, appId, clientId));
+const spendRefreshFromBefore = prepared((db, usedAt: number, tokenDigest: string, appId: number, clientId: string) => spendRefresh(db, usedAt, null, tokenDigest, appId, clientId));
 
 /**
  * oauth/token `grant_type=refresh_token`: spends the refresh token and issues the next pair in
@@ -154,12 +173,16 @@ const spendRefreshToken = prepared((db, usedAt: number, tokenDigest: string, app
  * whole family (RFC 6819 §5.2.2.3), the concurrent loser included.
  */
 export async function rotateRefreshToken(runtime: Runtime, app: { id: number }, client: { clientId: string }, refreshToken: string): Promise<IssuedTokens> {
-  const tokenDigest = digest(refreshToken);
   // Failures are answered after the transaction commits: throwing inside it would undo the revocation.
   const outcome = await runtime.store.write<Rotation>(async (tx) => {
-    const [spent] = await spendRefreshToken(tx, Date.now(), tokenDigest, app.id, client.clientId);
+    const now = Date.now();
+    const spent = await firstMatch(refreshToken, (selector, tokenDigest) =>
+      selector === null ? spendRefreshFromBefore(tx, now, tokenDigest, app.id, client.clientId) : spendRefreshBySelector(tx, now, selector, tokenDigest, app.id, client.clientId),
+    );
     if (spent) return { ok: await issueTokens(runtime, tx, { app, client, subject: subjectOfRow(spent), family: spent.family ?? undefined, lifetime: lifetimeOf(spent.lifetime_setting) }) };
-    const known = await tx.selectFrom('oauth_tokens').select('family').where('token_digest', '=', tokenDigest).where('kind', '=', 'refresh').where('app_id', '=', app.id).where('client_id', '=', client.clientId).executeTakeFirst();
+    const known = await firstMatch(refreshToken, (selector, tokenDigest) =>
+      tx.selectFrom('oauth_tokens').select('family').where((eb) => matching(eb, selector, tokenDigest)).where('kind', '=', 'refresh').where('app_id', '=', app.id).where('client_id', '=', client.clientId).execute(),
+    );
     if (!known?.family) return { unknown: true };
     await revokeFamily(tx, app.id, known.family);
     return { reused: true };
@@ -175,8 +198,10 @@ export async function rotateRefreshToken(runtime: Runtime, app: { id: number }, 
  */
 export async function replaceAccessToken(runtime: Runtime, app: { id: number }, client: { clientId: string }, accessToken: string, info: AccessTokenInfo, refreshSecret: string): Promise<IssuedTokens | undefined> {
   return runtime.store.write(async (tx) => {
-    const gone = await tx.deleteFrom('oauth_tokens').where('token_digest', '=', digest(accessToken)).where('kind', '=', 'access').where('app_id', '=', app.id).executeTakeFirst();
-    if (Number(gone.numDeletedRows) === 0) return undefined;
+    const gone = await firstMatch(accessToken, (selector, tokenDigest) =>
+      tx.deleteFrom('oauth_tokens').where((eb) => matching(eb, selector, tokenDigest)).where('kind', '=', 'access').where('app_id', '=', app.id).returning('id').execute(),
+    );
+    if (!gone) return undefined;
     return issueTokens(runtime, tx, { app, client, subject: info.subject, refresh: false, family: info.family ?? undefined, refreshSecret });
   });
 }
