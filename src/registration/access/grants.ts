@@ -9,8 +9,9 @@ export interface TokenSubject {
 }
 
 /**
- * Every token and code handed out: 32 lowercase alphanumerics (about 165 bits). Janrain's own
- * are shorter (14–32); clients treat them as opaque text.
+ * Codes and creation tokens: 32 lowercase alphanumerics (about 165 bits). Janrain's own are
+ * shorter (14–32); clients treat them as opaque text. Access and refresh tokens have the same
+ * shape but begin with their time (crypto/time-ordered-tokens.ts).
  */
 export function newSecretToken(): string {
   return randomLowerAlnum(32);
