@@ -98,9 +98,11 @@ export const socialMigrations: DomainMigration[] = [
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .execute();
-      // Unique over both columns, so that SQLite's planner (no statistics) always takes it over
-      // the expiry index below, which would read every live token of the application.
-      await db.schema.createIndex('social_tokens_selector').on('social_tokens').columns(['selector', 'token_digest']).unique().execute();
+      // Unique over every column the consume statement names, so that neither planner weighs
+      // the expiry index below, which holds every live token of the application: SQLite (no
+      // statistics) took it over a plain selector index, and PostgreSQL ANDed it with a
+      // (selector, token_digest) one, reading ~60,000 entries per auth_info.
+      await db.schema.createIndex('social_tokens_selector').on('social_tokens').columns(['app_id', 'selector', 'token_digest']).unique().execute();
       // Each sign-in sweeps its application's expired tokens along this index.
       await db.schema.createIndex('social_tokens_app_expires_at').on('social_tokens').columns(['app_id', 'expires_at']).execute();
     },
