@@ -126,7 +126,7 @@ async function firstMatch<R>(token: string, run: (selector: string | null, token
 }
 
 // Read by every call made with a user's access token.
-const selectAccessToken = (db: Db, selector: string | null, tokenDigest: string) => db.selectFrom('oauth_tokens').selectAll().where((eb) => matching(eb, selector, tokenDigest)).where('kind', '=', 'access');
+export const selectAccessToken = (db: Db, selector: string | null, tokenDigest: string) => db.selectFrom('oauth_tokens').selectAll().where((eb) => matching(eb, selector, tokenDigest)).where('kind', '=', 'access');
 const accessTokenBySelector = prepared((db, selector: string, tokenDigest: string) => selectAccessToken(db, selector, tokenDigest));
 const accessTokenFromBefore = prepared((db, tokenDigest: string) => selectAccessToken(db, null, tokenDigest));
 
@@ -153,7 +153,7 @@ export async function revokeFamily(tx: Tx, appId: number, family: string): Promi
 type Rotation = { ok: IssuedTokens } | { reused: true } | { unknown: true };
 
 /** Spends an unspent refresh token, reading what the next pair needs in the same statement. */
-const spendRefresh = (db: Db, usedAt: number, selector: string | null, tokenDigest: string, appId: number, clientId: string) =>
+export const spendRefresh = (db: Db, usedAt: number, selector: string | null, tokenDigest: string, appId: number, clientId: string) =>
   db
     .updateTable('oauth_tokens')
     .set({ used_at: usedAt })
