@@ -1,10 +1,17 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, type Compilable } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/fixtures.js';
 import { call, describeEachDatabase } from '../../../test/server.js';
+import type { Db } from '../../store/store.js';
 import { formatSignatureDate, signRefresh } from '../clients/signature.js';
-import { issueTokens, selectAccessToken, spendRefresh } from './tokens.js';
+import { EXPIRED_ACCESS_KEPT_MS, SPENT_REFRESH_KEPT_MS } from './grants.js';
+import { issueTokens, selectAccessToken, spendRefresh, sweepStatement } from './tokens.js';
 import { addClient, basic, createUser, login, owner, tokensFor, type Credentials } from './test-helpers.js';
+
+async function planOf(db: Db, statement: Compilable): Promise<string> {
+  const { sql: text, parameters } = statement.compile();
+  return JSON.stringify((await db.executeQuery(CompiledQuery.raw(`explain query plan ${text}`, [...parameters]))).rows);
+}
 
 const REDIRECT = 'https://site.example.com/oauth';
 
@@ -189,16 +196,58 @@ describeEachDatabase('access codes and tokens', (server) => {
       expect((await post('/entity', { access_token: second.access_token })).json.code).toBe(402);
     });
 
-    it('finds a presented token through the unique selector index, not by reading the record\'s tokens', async () => {
+    it('finds a presented token through the unique selector index, not by reading the record\'s tokens; sweeps through the sweep index', async () => {
       if (server().kind !== 'sqlite') return; // PostgreSQL plans from its statistics.
       const db = server().running.runtime.store.db;
       // The statements the code runs, current tokens and tokens from before selectors.
-      const statements = [spendRefresh(db, 1, 'a', 'b', 1, 'c'), spendRefresh(db, 1, null, 'b', 1, 'c'), selectAccessToken(db, 'a', 'b'), selectAccessToken(db, null, 'b')];
-      for (const statement of statements) {
-        const { sql: text, parameters } = statement.compile();
-        const plan = await db.executeQuery(CompiledQuery.raw(`explain query plan ${text}`, [...parameters]));
-        expect(JSON.stringify(plan.rows)).toContain('USING INDEX oauth_tokens_selector');
-      }
+      const statements = [spendRefresh(db, 1, 2, 'a', 'b', 1, 'c'), spendRefresh(db, 1, 2, null, 'b', 1, 'c'), selectAccessToken(db, 'a', 'b'), selectAccessToken(db, null, 'b')];
+      for (const statement of statements) expect(await planOf(db, statement)).toContain('USING INDEX oauth_tokens_selector');
+      expect(await planOf(db, sweepStatement(db, 1, 2))).toContain('INDEX oauth_tokens_sweep (app_id=? AND sweep_at<?)');
+    });
+
+    it('a later grant of the application sweeps its dead tokens; live ones and recently dead ones stay', async () => {
+      const db = server().running.runtime.store.db;
+      const user = await createUser(server(), app);
+      const first = await tokensFor(server(), app, user, login(app));
+      const second = (await post('/oauth/token', { ...login(app), grant_type: 'refresh_token', refresh_token: first.refresh_token })).json;
+      const rows = async () =>
+        (await db.selectFrom('oauth_tokens').select(['id', 'kind', 'expires_at', 'used_at', 'sweep_at']).where('entity_id', '=', user.id).orderBy('id').execute()).map((r) => ({
+          id: Number(r.id),
+          kind: r.kind,
+          expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+          usedAt: r.used_at === null ? null : Number(r.used_at),
+          sweepAt: r.sweep_at === null ? null : Number(r.sweep_at),
+        }));
+      const [firstAccess, firstRefresh, secondAccess, secondRefresh] = await rows();
+      // Access tokens are kept a day past their expiry, spent refresh tokens 30 days; a live refresh token has no sweep time.
+      expect(firstAccess).toMatchObject({ kind: 'access', sweepAt: firstAccess.expiresAt! + EXPIRED_ACCESS_KEPT_MS });
+      expect(firstRefresh).toMatchObject({ kind: 'refresh', sweepAt: firstRefresh.usedAt! + SPENT_REFRESH_KEPT_MS });
+      expect(secondRefresh).toMatchObject({ kind: 'refresh', usedAt: null, sweepAt: null });
+
+      // The first pair's time has come (as if a month had passed); the next grant takes them away.
+      await db.updateTable('oauth_tokens').set({ sweep_at: Date.now() - 1 }).where('id', 'in', [firstAccess.id, firstRefresh.id]).execute();
+      const third = await tokensFor(server(), app, user, login(app));
+      const after = await rows();
+      expect(after).toHaveLength(4);
+      expect(after.slice(0, 2).map((r) => r.id)).toEqual([secondAccess.id, secondRefresh.id]);
+      // A spent token swept away is unknown: refused, and no longer able to revoke its family.
+      expect((await post('/oauth/token', { ...login(app), grant_type: 'refresh_token', refresh_token: first.refresh_token })).status).toBe(400);
+      expect((await post('/entity', { access_token: second.access_token })).json.stat).toBe('ok');
+      expect((await post('/entity', { access_token: third.access_token })).json.stat).toBe('ok');
+    });
+
+    it('a grant sweeps a bounded batch, so a backlog of dead tokens goes over several grants', async () => {
+      const db = server().running.runtime.store.db;
+      const user = await createUser(server(), app);
+      for (let i = 0; i < 13; i++) await tokensFor(server(), app, user, login(app));
+      await db.updateTable('oauth_tokens').set({ sweep_at: Date.now() - 1 }).where('entity_id', '=', user.id).execute();
+      const count = async () => Number((await db.selectFrom('oauth_tokens').select((eb) => eb.fn.countAll().as('n')).where('entity_id', '=', user.id).executeTakeFirstOrThrow()).n);
+      expect(await count()).toBe(26);
+      const other = await createUser(server(), app);
+      await tokensFor(server(), app, other, login(app));
+      expect(await count()).toBe(6);
+      await tokensFor(server(), app, other, login(app));
+      expect(await count()).toBe(0);
     });
 
     it('stores tokens and codes as digests only', async () => {

@@ -81,8 +81,8 @@ export async function exchangeAuthorizationCode(runtime: Runtime, app: { id: num
       .returning(['id', 'entity_id', 'entity_uuid', 'type_name', 'redirect_uri', 'transaction_state', 'expires_at', rowLifetimeSetting('authorization_codes')])
       .executeTakeFirst();
     if (!spent) {
-      const known = await tx.selectFrom('authorization_codes').select('family').where('code_digest', '=', codeDigest).where('app_id', '=', app.id).where('client_id', '=', client.clientId).executeTakeFirst();
-      if (known?.family) await revokeFamily(tx, app.id, known.family);
+      const known = await tx.selectFrom('authorization_codes').select(['family', 'entity_id']).where('code_digest', '=', codeDigest).where('app_id', '=', app.id).where('client_id', '=', client.clientId).executeTakeFirst();
+      if (known?.family) await revokeFamily(tx, app.id, Number(known.entity_id), known.family);
       return { fail: invalidCode() };
     }
     if (Number(spent.expires_at) <= now) return { fail: new RegistrationError(415, 'the authorization code has expired', { argumentName: 'code' }) };

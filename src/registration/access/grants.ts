@@ -25,6 +25,14 @@ export function newFamily(): string {
 /** Seconds a caller may ask a token or code to live (`lifetime`): at most 30 days (ours). */
 export const MAX_LIFETIME_SECONDS = 30 * 24 * 3600;
 
+/**
+ * How long the row of a dead token stays before a later grant sweeps it away (tokens.ts): an
+ * expired access token is answered 414 (expired), not 402 (unknown), for a day; a spent refresh
+ * token presented again within 30 days still revokes its family. Live refresh tokens stay.
+ */
+export const EXPIRED_ACCESS_KEPT_MS = 24 * 3600 * 1000;
+export const SPENT_REFRESH_KEPT_MS = 30 * 24 * 3600 * 1000;
+
 export function subjectColumns(subject: TokenSubject): { entity_id: number; entity_uuid: string; type_name: string } {
   return { entity_id: subject.id, entity_uuid: subject.uuid, type_name: subject.typeName };
 }

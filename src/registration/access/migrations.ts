@@ -1,6 +1,7 @@
-import type { CreateTableBuilder } from 'kysely';
+import { sql, type CreateTableBuilder } from 'kysely';
 import type { DomainMigration } from '../../store/migrate.js';
 import { withSerialId } from '../../store/columns.js';
+import { EXPIRED_ACCESS_KEPT_MS, SPENT_REFRESH_KEPT_MS } from './grants.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function subject<T extends string>(table: CreateTableBuilder<T, any>) {
@@ -138,6 +139,36 @@ export const accessMigrations: DomainMigration[] = [
       await db.schema.createIndex('oauth_tokens_selector').on('oauth_tokens').columns(['selector', 'token_digest']).unique().execute();
       await db.schema.createIndex('oauth_tokens_entity').on('oauth_tokens').columns(['app_id', 'entity_id']).execute();
       await db.schema.createIndex('oauth_tokens_family').on('oauth_tokens').column('family').execute();
+    },
+  },
+  {
+    name: '0223_access_oauth_tokens_sweep',
+    async up(db) {
+      // Dead tokens are deleted by later grants of their application once their sweep_at has
+      // passed (tokens.ts). Rows already there get the time they would have been given.
+      await db.schema.alterTable('oauth_tokens').addColumn('sweep_at', 'bigint').execute();
+      await db
+        .updateTable('oauth_tokens')
+        .set((eb) => ({ sweep_at: eb('expires_at', '+', EXPIRED_ACCESS_KEPT_MS) }))
+        .where('kind', '=', 'access')
+        .execute();
+      await db
+        .updateTable('oauth_tokens')
+        .set((eb) => ({ sweep_at: eb('used_at', '+', SPENT_REFRESH_KEPT_MS) }))
+        .where('kind', '=', 'refresh')
+        .where('used_at', 'is not', null)
+        .execute();
+      // Partial: a live refresh token has no sweep time, and issuing one leaves this index alone.
+      await db.schema
+        .createIndex('oauth_tokens_sweep')
+        .on('oauth_tokens')
+        .columns(['app_id', 'sweep_at'])
+        .where(sql.ref('sweep_at'), 'is not', null)
+        .execute();
+      // A family is revoked through the entity index (its tokens all belong to one record). The
+      // family index had an entry in a random place for every token issued: a dirtied page that
+      // SQLite writes whole to the WAL at every commit.
+      await db.schema.dropIndex('oauth_tokens_family').execute();
     },
   },
 ];

@@ -37,6 +37,8 @@ export interface AccessTables {
     expires_at: number | null;
     /** Refresh tokens: when they were exchanged (epoch ms); a spent token is kept to recognise reuse. */
     used_at: number | null;
+    /** When a later grant of the application may delete the row (epoch ms); null for a live refresh token. */
+    sweep_at: number | null;
     created_at: number;
   };
   authorization_codes: Subject & {

@@ -8,7 +8,7 @@ import type { Database } from '../../store/schema.js';
 import type { Db, Tx } from '../../store/store.js';
 import { clientSetting, settingSql } from '../settings/settings.js';
 import type { AccessTables } from './tables.js';
-import { MAX_LIFETIME_SECONDS, newFamily, subjectColumns, subjectOfRow, type TokenSubject } from './grants.js';
+import { EXPIRED_ACCESS_KEPT_MS, MAX_LIFETIME_SECONDS, newFamily, SPENT_REFRESH_KEPT_MS, subjectColumns, subjectOfRow, type TokenSubject } from './grants.js';
 
 /** NOTES.md §4: an access token lives an hour unless the client's settings say otherwise. */
 export const DEFAULT_ACCESS_TOKEN_LIFETIME = 3600;
@@ -76,31 +76,44 @@ export async function issueTokens(runtime: Runtime, tx: Tx, grant: TokenGrant): 
   const { id, uuid, typeName } = grant.subject;
   const sealed = grant.refreshSecret ? runtime.sealer.seal(grant.refreshSecret) : null;
   const expiresAt = now + lifetime * 1000;
+  const sweepAt = expiresAt + EXPIRED_ACCESS_KEPT_MS;
+  await sweepDeadTokens(tx, grant.app.id, now);
   if (!refreshToken) {
-    await insertAccessToken(tx, grant.app.id, grant.client.clientId, id, uuid, typeName, family ?? null, now, selectorOf(accessToken), digest(accessToken), sealed, expiresAt);
+    await insertAccessToken(tx, grant.app.id, grant.client.clientId, id, uuid, typeName, family ?? null, now, selectorOf(accessToken), digest(accessToken), sealed, expiresAt, sweepAt);
     return { access_token: accessToken, expires_in: lifetime };
   }
-  await insertTokenPair(tx, grant.app.id, grant.client.clientId, id, uuid, typeName, family ?? null, now, selectorOf(accessToken), digest(accessToken), sealed, expiresAt, selectorOf(refreshToken), digest(refreshToken));
+  await insertTokenPair(tx, grant.app.id, grant.client.clientId, id, uuid, typeName, family ?? null, now, selectorOf(accessToken), digest(accessToken), sealed, expiresAt, sweepAt, selectorOf(refreshToken), digest(refreshToken));
   return { access_token: accessToken, expires_in: lifetime, refresh_token: refreshToken, family };
 }
 
 type TokenRow = Insertable<AccessTables['oauth_tokens']>;
 
-function accessTokenRow(appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, selector: string, tokenDigest: string, refreshSecretSealed: string | null, expiresAt: number): TokenRow {
-  return { app_id: appId, client_id: clientId, ...subjectColumns({ id: entityId, uuid: entityUuid, typeName }), family, created_at: createdAt, kind: 'access', selector, token_digest: tokenDigest, refresh_secret_sealed: refreshSecretSealed, expires_at: expiresAt, used_at: null };
+function accessTokenRow(appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, selector: string, tokenDigest: string, refreshSecretSealed: string | null, expiresAt: number, sweepAt: number): TokenRow {
+  return { app_id: appId, client_id: clientId, ...subjectColumns({ id: entityId, uuid: entityUuid, typeName }), family, created_at: createdAt, kind: 'access', selector, token_digest: tokenDigest, refresh_secret_sealed: refreshSecretSealed, expires_at: expiresAt, used_at: null, sweep_at: sweepAt };
 }
 
 // Every token grant inserts one of these two statements: prepared (store/prepared.ts).
-const insertAccessToken = prepared((db, appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, selector: string, tokenDigest: string, refreshSecretSealed: string | null, expiresAt: number) =>
-  db.insertInto('oauth_tokens').values(accessTokenRow(appId, clientId, entityId, entityUuid, typeName, family, createdAt, selector, tokenDigest, refreshSecretSealed, expiresAt)),
+const insertAccessToken = prepared((db, appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, selector: string, tokenDigest: string, refreshSecretSealed: string | null, expiresAt: number, sweepAt: number) =>
+  db.insertInto('oauth_tokens').values(accessTokenRow(appId, clientId, entityId, entityUuid, typeName, family, createdAt, selector, tokenDigest, refreshSecretSealed, expiresAt, sweepAt)),
 );
 
 const insertTokenPair = prepared(
-  (db, appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, accessSelector: string, accessDigest: string, refreshSecretSealed: string | null, expiresAt: number, refreshSelector: string, refreshDigest: string) => {
-    const access = accessTokenRow(appId, clientId, entityId, entityUuid, typeName, family, createdAt, accessSelector, accessDigest, refreshSecretSealed, expiresAt);
-    return db.insertInto('oauth_tokens').values([access, { ...access, kind: 'refresh', selector: refreshSelector, token_digest: refreshDigest, refresh_secret_sealed: null, expires_at: null }]);
+  (db, appId: number, clientId: string, entityId: number, entityUuid: string, typeName: string, family: string | null, createdAt: number, accessSelector: string, accessDigest: string, refreshSecretSealed: string | null, expiresAt: number, sweepAt: number, refreshSelector: string, refreshDigest: string) => {
+    const access = accessTokenRow(appId, clientId, entityId, entityUuid, typeName, family, createdAt, accessSelector, accessDigest, refreshSecretSealed, expiresAt, sweepAt);
+    return db.insertInto('oauth_tokens').values([access, { ...access, kind: 'refresh', selector: refreshSelector, token_digest: refreshDigest, refresh_secret_sealed: null, expires_at: null, sweep_at: null }]);
   },
 );
+
+/** Rows a grant sweeps at most: each grant adds two, so a busy application's dead rows keep shrinking. */
+const SWEEP_BATCH = 20;
+
+/**
+ * Deletes a few of the application's dead tokens (past their sweep_at), so the table holds
+ * live tokens and recent dead ones only, without a timer that every process would run.
+ */
+export const sweepStatement = (db: Db, appId: number, now: number) =>
+  db.deleteFrom('oauth_tokens').where('id', 'in', db.selectFrom('oauth_tokens').select('id').where('app_id', '=', appId).where('sweep_at', '<=', now).limit(SWEEP_BATCH));
+const sweepDeadTokens = prepared((db, appId: number, now: number) => sweepStatement(db, appId, now));
 
 export interface AccessTokenInfo {
   appId: number;
@@ -145,26 +158,26 @@ export async function findAccessToken(db: Db | Tx, token: string): Promise<Acces
   };
 }
 
-/** Revokes a family: its refresh tokens and the access tokens issued with them. */
-export async function revokeFamily(tx: Tx, appId: number, family: string): Promise<void> {
-  await tx.deleteFrom('oauth_tokens').where('app_id', '=', appId).where('family', '=', family).execute();
+/** Revokes a family (all of one record's): its refresh tokens and the access tokens issued with them. */
+export async function revokeFamily(tx: Tx, appId: number, entityId: number, family: string): Promise<void> {
+  await tx.deleteFrom('oauth_tokens').where('app_id', '=', appId).where('entity_id', '=', entityId).where('family', '=', family).execute();
 }
 
 type Rotation = { ok: IssuedTokens } | { reused: true } | { unknown: true };
 
 /** Spends an unspent refresh token, reading what the next pair needs in the same statement. */
-export const spendRefresh = (db: Db, usedAt: number, selector: string | null, tokenDigest: string, appId: number, clientId: string) =>
+export const spendRefresh = (db: Db, usedAt: number, sweepAt: number, selector: string | null, tokenDigest: string, appId: number, clientId: string) =>
   db
     .updateTable('oauth_tokens')
-    .set({ used_at: usedAt })
+    .set({ used_at: usedAt, sweep_at: sweepAt })
     .where((eb) => matching(eb, selector, tokenDigest))
     .where('kind', '=', 'refresh')
     .where('app_id', '=', appId)
     .where('client_id', '=', clientId)
     .where('used_at', 'is', null)
     .returning(['family', 'entity_id', 'entity_uuid', 'type_name', rowLifetimeSetting('oauth_tokens')]);
-const spendRefreshBySelector = prepared((db, usedAt: number, selector: string, tokenDigest: string, appId: number, clientId: string) => spendRefresh(db, usedAt, selector, tokenDigest, appId, clientId));
-const spendRefreshFromBefore = prepared((db, usedAt: number, tokenDigest: string, appId: number, clientId: string) => spendRefresh(db, usedAt, null, tokenDigest, appId, clientId));
+const spendRefreshBySelector = prepared((db, usedAt: number, sweepAt: number, selector: string, tokenDigest: string, appId: number, clientId: string) => spendRefresh(db, usedAt, sweepAt, selector, tokenDigest, appId, clientId));
+const spendRefreshFromBefore = prepared((db, usedAt: number, sweepAt: number, tokenDigest: string, appId: number, clientId: string) => spendRefresh(db, usedAt, sweepAt, null, tokenDigest, appId, clientId));
 
 /**
  * oauth/token `grant_type=refresh_token`: spends the refresh token and issues the next pair in
@@ -176,15 +189,16 @@ export async function rotateRefreshToken(runtime: Runtime, app: { id: number }, 
   // Failures are answered after the transaction commits: throwing inside it would undo the revocation.
   const outcome = await runtime.store.write<Rotation>(async (tx) => {
     const now = Date.now();
+    const sweepAt = now + SPENT_REFRESH_KEPT_MS;
     const spent = await firstMatch(refreshToken, (selector, tokenDigest) =>
-      selector === null ? spendRefreshFromBefore(tx, now, tokenDigest, app.id, client.clientId) : spendRefreshBySelector(tx, now, selector, tokenDigest, app.id, client.clientId),
+      selector === null ? spendRefreshFromBefore(tx, now, sweepAt, tokenDigest, app.id, client.clientId) : spendRefreshBySelector(tx, now, sweepAt, selector, tokenDigest, app.id, client.clientId),
     );
     if (spent) return { ok: await issueTokens(runtime, tx, { app, client, subject: subjectOfRow(spent), family: spent.family ?? undefined, lifetime: lifetimeOf(spent.lifetime_setting) }) };
     const known = await firstMatch(refreshToken, (selector, tokenDigest) =>
-      tx.selectFrom('oauth_tokens').select('family').where((eb) => matching(eb, selector, tokenDigest)).where('kind', '=', 'refresh').where('app_id', '=', app.id).where('client_id', '=', client.clientId).execute(),
+      tx.selectFrom('oauth_tokens').select(['family', 'entity_id']).where((eb) => matching(eb, selector, tokenDigest)).where('kind', '=', 'refresh').where('app_id', '=', app.id).where('client_id', '=', client.clientId).execute(),
     );
     if (!known?.family) return { unknown: true };
-    await revokeFamily(tx, app.id, known.family);
+    await revokeFamily(tx, app.id, Number(known.entity_id), known.family);
     return { reused: true };
   });
   if ('ok' in outcome) return outcome.ok;
