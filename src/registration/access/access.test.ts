@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from '../../../test/fixtures.js';
 import { call, describeEachDatabase } from '../../../test/server.js';
 import type { Db } from '../../store/store.js';
 import { formatSignatureDate, signRefresh } from '../clients/signature.js';
+import { codeSweepStatement, EXPIRED_CODE_KEPT_MS } from './codes.js';
 import { EXPIRED_ACCESS_KEPT_MS, SPENT_REFRESH_KEPT_MS } from './grants.js';
 import { issueTokens, selectAccessToken, spendRefresh, sweepStatement } from './tokens.js';
 import { addClient, basic, createUser, login, owner, tokensFor, type Credentials } from './test-helpers.js';
@@ -381,6 +382,37 @@ describeEachDatabase('access codes and tokens', (server) => {
       const reader = await addClient(server(), app, ['direct_read_access']);
       const user = await createUser(server(), app);
       expect((await post('/entity.deleteAccess', { ...reader, type_name: 'user', uuid: user.uuid })).json).toMatchObject({ code: 403, error: 'client_permission_error' });
+    });
+  });
+
+  describe('codes long expired', () => {
+    it('are swept by the next code of their kind: a day past expiry, not before', async () => {
+      const db = server().running.runtime.store.db;
+      const user = await createUser(server(), app);
+      const issue = {
+        authorization_codes: () => post('/access/getAuthorizationCode', { ...issuer, uuid: user.uuid, redirect_uri: REDIRECT, for_client_id: app.loginClientId }),
+        verification_codes: () => post('/access/getVerificationCode', { ...issuer, uuid: user.uuid }),
+        creation_tokens: () => post('/access/getCreationToken', { ...issuer, type_name: 'user' }),
+      };
+      for (const [table, make] of Object.entries(issue) as Array<[keyof typeof issue, () => Promise<unknown>]>) {
+        await make();
+        await make();
+        const ids = (await db.selectFrom(table).select('id').orderBy('id', 'desc').limit(2).execute()).map((r) => Number(r.id));
+        const now = Date.now();
+        await db.updateTable(table).set({ expires_at: now - EXPIRED_CODE_KEPT_MS - 1000 }).where('id', '=', ids[1]).execute();
+        await db.updateTable(table).set({ expires_at: now - EXPIRED_CODE_KEPT_MS + 60_000 }).where('id', '=', ids[0]).execute();
+        await make();
+        const left = (await db.selectFrom(table).select('id').where('id', 'in', ids).execute()).map((r) => Number(r.id));
+        expect(left, table).toEqual([ids[0]]);
+      }
+    });
+
+    it('are found through the expiry index', async () => {
+      if (server().kind !== 'sqlite') return; // PostgreSQL plans from its statistics.
+      const db = server().running.runtime.store.db;
+      for (const table of ['authorization_codes', 'verification_codes', 'creation_tokens'] as const) {
+        expect(await planOf(db, codeSweepStatement(db, table, 1, 2))).toContain(`INDEX ${table}_expiry (app_id=? AND expires_at<?)`);
+      }
     });
   });
 });

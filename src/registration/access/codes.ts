@@ -11,6 +11,22 @@ import { issueTokens, lifetimeOf, revokeFamily, rowLifetimeSetting, type IssuedT
  * digest and spent by a conditional update, so two concurrent uses give exactly one success.
  */
 
+/**
+ * A code's row stays a day past its expiry (presented, it is answered expired rather than
+ * unknown, and an exchanged authorization code still revokes what its exchange gave, and still
+ * vouches for its family's grant: codeStateOfFamily); then the next code of its kind that its
+ * application issues sweeps it, a few at a time.
+ */
+export const EXPIRED_CODE_KEPT_MS = 24 * 3600 * 1000;
+const CODE_SWEEP_BATCH = 20;
+
+type CodeTable = 'authorization_codes' | 'verification_codes' | 'creation_tokens';
+
+export const codeSweepStatement = (db: Db | Tx, table: CodeTable, appId: number, now: number) =>
+  db
+    .deleteFrom(table)
+    .where('id', 'in', db.selectFrom(table).select('id').where('app_id', '=', appId).where('expires_at', '<=', now - EXPIRED_CODE_KEPT_MS).limit(CODE_SWEEP_BATCH));
+
 /** NOTES.md §4 (ours): an authorization code lives 60 s unless its issuer says otherwise. */
 export const DEFAULT_CODE_LIFETIME = 60;
 /** A verification code goes out by mail and must survive the wait (ours: a day). */
@@ -37,6 +53,7 @@ export interface NewAuthorizationCode {
 export async function createAuthorizationCode(tx: Tx, grant: NewAuthorizationCode): Promise<string> {
   const code = newSecretToken();
   const now = Date.now();
+  await codeSweepStatement(tx, 'authorization_codes', grant.app.id, now).execute();
   await tx
     .insertInto('authorization_codes')
     .values({
@@ -127,6 +144,7 @@ export interface NewVerificationCode {
 export async function createVerificationCode(tx: Tx, grant: NewVerificationCode): Promise<string> {
   const code = newSecretToken();
   const now = Date.now();
+  await codeSweepStatement(tx, 'verification_codes', grant.app.id, now).execute();
   await tx
     .insertInto('verification_codes')
     .values({
@@ -180,6 +198,7 @@ export interface NewCreationToken {
 export async function createCreationToken(tx: Tx, grant: NewCreationToken): Promise<string> {
   const token = newSecretToken();
   const now = Date.now();
+  await codeSweepStatement(tx, 'creation_tokens', grant.app.id, now).execute();
   await tx
     .insertInto('creation_tokens')
     .values({

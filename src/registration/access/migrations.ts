@@ -171,4 +171,13 @@ export const accessMigrations: DomainMigration[] = [
       await db.schema.dropIndex('oauth_tokens_family').execute();
     },
   },
+  {
+    name: '0224_access_codes_sweep',
+    async up(db) {
+      // Each new code of an application sweeps a few of its kind long expired (codes.ts).
+      for (const table of ['authorization_codes', 'verification_codes', 'creation_tokens']) {
+        await db.schema.createIndex(`${table}_expiry`).on(table).columns(['app_id', 'expires_at']).execute();
+      }
+    },
+  },
 ];
