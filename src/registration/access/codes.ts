@@ -1,6 +1,7 @@
 import { digest } from '../../crypto/secrets.js';
 import { RegistrationError } from '../../http/errors.js';
 import type { Runtime } from '../../runtime.js';
+import { prepared } from '../../store/prepared.js';
 import type { Db, Tx } from '../../store/store.js';
 import { newSecretToken, subjectColumns, subjectOfRow, type TokenSubject } from './grants.js';
 import { issueTokens, lifetimeOf, revokeFamily, rowLifetimeSetting, type IssuedTokens } from './tokens.js';
@@ -22,10 +23,19 @@ const CODE_SWEEP_BATCH = 20;
 
 type CodeTable = 'authorization_codes' | 'verification_codes' | 'creation_tokens';
 
-export const codeSweepStatement = (db: Db | Tx, table: CodeTable, appId: number, now: number) =>
-  db
-    .deleteFrom(table)
-    .where('id', 'in', db.selectFrom(table).select('id').where('app_id', '=', appId).where('expires_at', '<=', now - EXPIRED_CODE_KEPT_MS).limit(CODE_SWEEP_BATCH));
+export const codeSweepStatement = (db: Db, table: CodeTable, appId: number, expiredBy: number) =>
+  db.deleteFrom(table).where('id', 'in', db.selectFrom(table).select('id').where('app_id', '=', appId).where('expires_at', '<=', expiredBy).limit(CODE_SWEEP_BATCH));
+
+// Run with every code issued: prepared (store/prepared.ts), one per table.
+const sweepCodes: Record<CodeTable, (tx: Tx, appId: number, expiredBy: number) => Promise<unknown>> = {
+  authorization_codes: prepared((db, appId: number, expiredBy: number) => codeSweepStatement(db, 'authorization_codes', appId, expiredBy)),
+  verification_codes: prepared((db, appId: number, expiredBy: number) => codeSweepStatement(db, 'verification_codes', appId, expiredBy)),
+  creation_tokens: prepared((db, appId: number, expiredBy: number) => codeSweepStatement(db, 'creation_tokens', appId, expiredBy)),
+};
+
+function sweepExpiredCodes(tx: Tx, table: CodeTable, appId: number, now: number): Promise<unknown> {
+  return sweepCodes[table](tx, appId, now - EXPIRED_CODE_KEPT_MS);
+}
 
 /** NOTES.md §4 (ours): an authorization code lives 60 s unless its issuer says otherwise. */
 export const DEFAULT_CODE_LIFETIME = 60;
@@ -53,7 +63,7 @@ export interface NewAuthorizationCode {
 export async function createAuthorizationCode(tx: Tx, grant: NewAuthorizationCode): Promise<string> {
   const code = newSecretToken();
   const now = Date.now();
-  await codeSweepStatement(tx, 'authorization_codes', grant.app.id, now).execute();
+  await sweepExpiredCodes(tx, 'authorization_codes', grant.app.id, now);
   await tx
     .insertInto('authorization_codes')
     .values({
@@ -144,7 +154,7 @@ export interface NewVerificationCode {
 export async function createVerificationCode(tx: Tx, grant: NewVerificationCode): Promise<string> {
   const code = newSecretToken();
   const now = Date.now();
-  await codeSweepStatement(tx, 'verification_codes', grant.app.id, now).execute();
+  await sweepExpiredCodes(tx, 'verification_codes', grant.app.id, now);
   await tx
     .insertInto('verification_codes')
     .values({
@@ -198,7 +208,7 @@ export interface NewCreationToken {
 export async function createCreationToken(tx: Tx, grant: NewCreationToken): Promise<string> {
   const token = newSecretToken();
   const now = Date.now();
-  await codeSweepStatement(tx, 'creation_tokens', grant.app.id, now).execute();
+  await sweepExpiredCodes(tx, 'creation_tokens', grant.app.id, now);
   await tx
     .insertInto('creation_tokens')
     .values({
