@@ -4,6 +4,7 @@ import { selectorOf, timeOrderedHexToken } from '../crypto/time-ordered-tokens.j
 import { SocialError, socialErrors } from '../http/errors.js';
 import { CompiledQuery, sql } from 'kysely';
 import type { Db, Store, Tx } from '../store/store.js';
+import { sweepDue } from '../store/sweep.js';
 import { primaryKeyOf } from './mappings.js';
 
 /** How long a sign-in token can be exchanged with `auth_info` (Janrain: "within minutes"). */
@@ -99,8 +100,7 @@ export async function issueTokens(store: Store, sealer: Sealer, appRowId: number
 }
 
 async function sweepExpired(tx: Tx, appRowId: number, now: number): Promise<void> {
-  const expired = tx.selectFrom('social_tokens').select('id').where('app_id', '=', appRowId).where('expires_at', '<=', now).limit(SWEEP_BATCH);
-  await tx.deleteFrom('social_tokens').where('id', 'in', expired).execute();
+  await sweepDue(tx, 'social_tokens', 'expires_at', appRowId, now, SWEEP_BATCH).execute();
 }
 
 function tokenUrlMismatch(): SocialError {

@@ -3,6 +3,7 @@ import { RegistrationError } from '../../http/errors.js';
 import type { Runtime } from '../../runtime.js';
 import { prepared } from '../../store/prepared.js';
 import type { Db, Tx } from '../../store/store.js';
+import { sweepDue } from '../../store/sweep.js';
 import { newSecretToken, subjectColumns, subjectOfRow, type TokenSubject } from './grants.js';
 import { issueTokens, lifetimeOf, revokeFamily, rowLifetimeSetting, type IssuedTokens } from './tokens.js';
 
@@ -23,8 +24,7 @@ const CODE_SWEEP_BATCH = 20;
 
 type CodeTable = 'authorization_codes' | 'verification_codes' | 'creation_tokens';
 
-export const codeSweepStatement = (db: Db, table: CodeTable, appId: number, expiredBy: number) =>
-  db.deleteFrom(table).where('id', 'in', db.selectFrom(table).select('id').where('app_id', '=', appId).where('expires_at', '<=', expiredBy).limit(CODE_SWEEP_BATCH));
+export const codeSweepStatement = (db: Db, table: CodeTable, appId: number, expiredBy: number) => sweepDue(db, table, 'expires_at', appId, expiredBy, CODE_SWEEP_BATCH);
 
 // Run with every code issued: prepared (store/prepared.ts), one per table.
 const sweepCodes: Record<CodeTable, (tx: Tx, appId: number, expiredBy: number) => Promise<unknown>> = {

@@ -6,6 +6,7 @@ import type { Runtime } from '../../runtime.js';
 import { prepared } from '../../store/prepared.js';
 import type { Database } from '../../store/schema.js';
 import type { Db, Tx } from '../../store/store.js';
+import { sweepDue } from '../../store/sweep.js';
 import { clientSetting, settingSql } from '../settings/settings.js';
 import type { AccessTables } from './tables.js';
 import { EXPIRED_ACCESS_KEPT_MS, MAX_LIFETIME_SECONDS, newFamily, SPENT_REFRESH_KEPT_MS, subjectColumns, subjectOfRow, type TokenSubject } from './grants.js';
@@ -107,12 +108,8 @@ const insertTokenPair = prepared(
 /** Rows a grant sweeps at most: each grant adds two, so a busy application's dead rows keep shrinking. */
 const SWEEP_BATCH = 20;
 
-/**
- * Deletes a few of the application's dead tokens (past their sweep_at), so the table holds
- * live tokens and recent dead ones only, without a timer that every process would run.
- */
-export const sweepStatement = (db: Db, appId: number, now: number) =>
-  db.deleteFrom('oauth_tokens').where('id', 'in', db.selectFrom('oauth_tokens').select('id').where('app_id', '=', appId).where('sweep_at', '<=', now).limit(SWEEP_BATCH));
+/** A few of the application's tokens past their sweep_at: the table keeps live tokens and recently dead ones. */
+export const sweepStatement = (db: Db, appId: number, now: number) => sweepDue(db, 'oauth_tokens', 'sweep_at', appId, now, SWEEP_BATCH);
 const sweepDeadTokens = prepared((db, appId: number, now: number) => sweepStatement(db, appId, now));
 
 export interface AccessTokenInfo {
