@@ -4,7 +4,7 @@ import { selectorOf, timeOrderedHexToken } from '../crypto/time-ordered-tokens.j
 import { SocialError, socialErrors } from '../http/errors.js';
 import { CompiledQuery, sql } from 'kysely';
 import type { Db, Store, Tx } from '../store/store.js';
-import { sweepDue } from '../store/sweep.js';
+import { preparedSweep } from '../store/sweep.js';
 import { primaryKeyOf } from './mappings.js';
 
 /** How long a sign-in token can be exchanged with `auth_info` (Janrain: "within minutes"). */
@@ -14,6 +14,7 @@ export const TOKEN_LIFETIME_MS = 5 * 60_000;
 const INSERT_CHUNK = 500;
 /** Expired tokens removed by one sign-in; enough to keep pace, small enough to stay cheap. */
 const SWEEP_BATCH = 50;
+const sweepExpired = preparedSweep('social_tokens', 'expires_at', SWEEP_BATCH);
 
 /** What `auth_info` answers for a token, as the sign-in produced it. */
 export interface SignInAnswer {
@@ -99,9 +100,6 @@ export async function issueTokens(store: Store, sealer: Sealer, appRowId: number
   return made.map((m) => m.token);
 }
 
-async function sweepExpired(tx: Tx, appRowId: number, now: number): Promise<void> {
-  await sweepDue(tx, 'social_tokens', 'expires_at', appRowId, now, SWEEP_BATCH).execute();
-}
 
 function tokenUrlMismatch(): SocialError {
   // Janrain answers code 3 with this message; its clients match on the message's start.

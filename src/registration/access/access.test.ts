@@ -4,9 +4,10 @@ import { createTestApp, type TestApp } from '../../../test/fixtures.js';
 import { call, describeEachDatabase } from '../../../test/server.js';
 import type { Db } from '../../store/store.js';
 import { formatSignatureDate, signRefresh } from '../clients/signature.js';
-import { codeSweepStatement, EXPIRED_CODE_KEPT_MS } from './codes.js';
+import { anyDue, sweepDue } from '../../store/sweep.js';
+import { EXPIRED_CODE_KEPT_MS } from './codes.js';
 import { EXPIRED_ACCESS_KEPT_MS, SPENT_REFRESH_KEPT_MS } from './grants.js';
-import { issueTokens, selectAccessToken, spendRefresh, sweepStatement } from './tokens.js';
+import { issueTokens, selectAccessToken, spendRefresh } from './tokens.js';
 import { addClient, basic, createUser, login, owner, tokensFor, type Credentials } from './test-helpers.js';
 
 async function planOf(db: Db, statement: Compilable): Promise<string> {
@@ -203,7 +204,8 @@ describeEachDatabase('access codes and tokens', (server) => {
       // The statements the code runs, current tokens and tokens from before selectors.
       const statements = [spendRefresh(db, 1, 2, 'a', 'b', 1, 'c'), spendRefresh(db, 1, 2, null, 'b', 1, 'c'), selectAccessToken(db, 'a', 'b'), selectAccessToken(db, null, 'b')];
       for (const statement of statements) expect(await planOf(db, statement)).toContain('USING INDEX oauth_tokens_selector');
-      expect(await planOf(db, sweepStatement(db, 1, 2))).toContain('INDEX oauth_tokens_sweep (app_id=? AND sweep_at<?)');
+      expect(await planOf(db, anyDue(db, 'oauth_tokens', 'sweep_at', 1, 2))).toContain('COVERING INDEX oauth_tokens_sweep (app_id=? AND sweep_at<?)');
+      expect(await planOf(db, sweepDue(db, 'oauth_tokens', 'sweep_at', 1, 2, 20))).toContain('INDEX oauth_tokens_sweep (app_id=? AND sweep_at<?)');
     });
 
     it('a later grant of the application sweeps its dead tokens; live ones and recently dead ones stay', async () => {
@@ -411,7 +413,8 @@ describeEachDatabase('access codes and tokens', (server) => {
       if (server().kind !== 'sqlite') return; // PostgreSQL plans from its statistics.
       const db = server().running.runtime.store.db;
       for (const table of ['authorization_codes', 'verification_codes', 'creation_tokens'] as const) {
-        expect(await planOf(db, codeSweepStatement(db, table, 1, 2))).toContain(`INDEX ${table}_expiry (app_id=? AND expires_at<?)`);
+        expect(await planOf(db, anyDue(db, table, 'expires_at', 1, 2))).toContain(`COVERING INDEX ${table}_expiry (app_id=? AND expires_at<?)`);
+        expect(await planOf(db, sweepDue(db, table, 'expires_at', 1, 2, 20))).toContain(`INDEX ${table}_expiry (app_id=? AND expires_at<?)`);
       }
     });
   });

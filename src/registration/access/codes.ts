@@ -1,9 +1,8 @@
 import { digest } from '../../crypto/secrets.js';
 import { RegistrationError } from '../../http/errors.js';
 import type { Runtime } from '../../runtime.js';
-import { prepared } from '../../store/prepared.js';
 import type { Db, Tx } from '../../store/store.js';
-import { sweepDue } from '../../store/sweep.js';
+import { preparedSweep } from '../../store/sweep.js';
 import { newSecretToken, subjectColumns, subjectOfRow, type TokenSubject } from './grants.js';
 import { issueTokens, lifetimeOf, revokeFamily, rowLifetimeSetting, type IssuedTokens } from './tokens.js';
 
@@ -24,13 +23,11 @@ const CODE_SWEEP_BATCH = 20;
 
 type CodeTable = 'authorization_codes' | 'verification_codes' | 'creation_tokens';
 
-export const codeSweepStatement = (db: Db, table: CodeTable, appId: number, expiredBy: number) => sweepDue(db, table, 'expires_at', appId, expiredBy, CODE_SWEEP_BATCH);
-
-// Run with every code issued: prepared (store/prepared.ts), one per table.
-const sweepCodes: Record<CodeTable, (tx: Tx, appId: number, expiredBy: number) => Promise<unknown>> = {
-  authorization_codes: prepared((db, appId: number, expiredBy: number) => codeSweepStatement(db, 'authorization_codes', appId, expiredBy)),
-  verification_codes: prepared((db, appId: number, expiredBy: number) => codeSweepStatement(db, 'verification_codes', appId, expiredBy)),
-  creation_tokens: prepared((db, appId: number, expiredBy: number) => codeSweepStatement(db, 'creation_tokens', appId, expiredBy)),
+// Run with every code issued, one per table.
+const sweepCodes: Record<CodeTable, (tx: Tx, appId: number, expiredBy: number) => Promise<void>> = {
+  authorization_codes: preparedSweep('authorization_codes', 'expires_at', CODE_SWEEP_BATCH),
+  verification_codes: preparedSweep('verification_codes', 'expires_at', CODE_SWEEP_BATCH),
+  creation_tokens: preparedSweep('creation_tokens', 'expires_at', CODE_SWEEP_BATCH),
 };
 
 function sweepExpiredCodes(tx: Tx, table: CodeTable, appId: number, now: number): Promise<unknown> {

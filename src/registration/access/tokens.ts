@@ -6,7 +6,7 @@ import type { Runtime } from '../../runtime.js';
 import { prepared } from '../../store/prepared.js';
 import type { Database } from '../../store/schema.js';
 import type { Db, Tx } from '../../store/store.js';
-import { sweepDue } from '../../store/sweep.js';
+import { preparedSweep } from '../../store/sweep.js';
 import { clientSetting, settingSql } from '../settings/settings.js';
 import type { AccessTables } from './tables.js';
 import { EXPIRED_ACCESS_KEPT_MS, MAX_LIFETIME_SECONDS, newFamily, SPENT_REFRESH_KEPT_MS, subjectColumns, subjectOfRow, type TokenSubject } from './grants.js';
@@ -109,8 +109,7 @@ const insertTokenPair = prepared(
 const SWEEP_BATCH = 20;
 
 /** A few of the application's tokens past their sweep_at: the table keeps live tokens and recently dead ones. */
-export const sweepStatement = (db: Db, appId: number, now: number) => sweepDue(db, 'oauth_tokens', 'sweep_at', appId, now, SWEEP_BATCH);
-const sweepDeadTokens = prepared((db, appId: number, now: number) => sweepStatement(db, appId, now));
+const sweepDeadTokens = preparedSweep('oauth_tokens', 'sweep_at', SWEEP_BATCH);
 
 export interface AccessTokenInfo {
   appId: number;
