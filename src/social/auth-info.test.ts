@@ -4,7 +4,7 @@ import { call, describeEachDatabase } from '../../test/server.js';
 import { findAppByApiKey } from '../partner/apps.js';
 import { xmlOk } from './test-helpers.js';
 import { CompiledQuery } from 'kysely';
-import { issueToken, TOKEN_LIFETIME_MS, tokenConsumeSql, type SignInAnswer } from './tokens.js';
+import { consumeStatement, issueToken, TOKEN_LIFETIME_MS, type SignInAnswer } from './tokens.js';
 
 const TOKEN_URL = 'https://www.shop.example/rpx/token';
 
@@ -92,8 +92,8 @@ describeEachDatabase('auth_info', (server) => {
   it('finds the token through its selector index, not by reading the application\'s live tokens', async () => {
     if (server().kind !== 'sqlite') return; // PostgreSQL plans from its statistics.
     for (const withUrl of [false, true]) {
-      const statement = tokenConsumeSql(runtime().store.db, withUrl);
-      const plan = await runtime().store.db.executeQuery(CompiledQuery.raw(`explain query plan ${statement}`, [1, 'selector', 'digest', ...(withUrl ? ['url'] : [])]));
+      const { sql: text, parameters } = consumeStatement(runtime().store.db, withUrl, 1, 'selector', 'digest', 'url').compile();
+      const plan = await runtime().store.db.executeQuery(CompiledQuery.raw(`explain query plan ${text}`, [...parameters]));
       expect(JSON.stringify(plan.rows)).toContain('social_tokens_selector');
     }
   });

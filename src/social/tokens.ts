@@ -2,7 +2,8 @@ import type { Sealer } from '../crypto/sealer.js';
 import { digest } from '../crypto/secrets.js';
 import { selectorOf, timeOrderedHexToken } from '../crypto/time-ordered-tokens.js';
 import { SocialError, socialErrors } from '../http/errors.js';
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
+import { prepared } from '../store/prepared.js';
 import type { Db, Store, Tx } from '../store/store.js';
 import { preparedSweep } from '../store/sweep.js';
 import { primaryKeyOf } from './mappings.js';
@@ -120,9 +121,9 @@ export async function redeemToken(store: Store, sealer: Sealer, appRowId: number
   const selector = selectorOf(given);
   const wantedUrl = options.tokenUrl === undefined ? undefined : (tokenUrlKey(options.tokenUrl) ?? '');
 
-  const consume = tokenConsumeSql(store.db, wantedUrl !== undefined);
-  const parameters = wantedUrl === undefined ? [appRowId, selector, tokenDigest] : [appRowId, selector, tokenDigest, wantedUrl];
-  const consumed = (await store.write((tx) => tx.executeQuery<ConsumedRow>(CompiledQuery.raw(consume, parameters)))).rows[0];
+  const consumed = (
+    await store.write((tx) => (wantedUrl === undefined ? consume(tx, appRowId, selector, tokenDigest) : consumeAtUrl(tx, appRowId, selector, tokenDigest, wantedUrl)))
+  )[0];
   if (consumed) {
     if (Number(consumed.expires_at) <= now) throw socialErrors.dataNotFound();
     return redeemed(sealer, consumed);
@@ -143,51 +144,29 @@ export async function redeemToken(store: Store, sealer: Sealer, appRowId: number
   return redeemed(sealer, { ...row, primary_key: (await primaryKeyOf(store.db, appRowId, row.identifier)) ?? null });
 }
 
-interface ConsumedRow {
-  expires_at: number;
-  identifier: string;
-  answer_sealed: string;
-  primary_key: string | null;
-}
-
-const consumeSql = new WeakMap<Db, Map<boolean, string>>();
-
 /**
- * The statement that consumes a one-time token and reads its answer and mapping, compiled once
- * per database: it is the whole database work of a successful auth_info. Parameters: app id,
- * selector, token digest, and the token URL when `withUrl`. Expiry is judged on the returned row.
+ * The statement that consumes a one-time token and reads its answer and mapping: the whole
+ * database work of a successful auth_info. `withUrl` adds the token URL to what must match;
+ * expiry is judged on the returned row.
  */
-export function tokenConsumeSql(db: Db, withUrl: boolean): string {
-  let cache = consumeSql.get(db);
-  if (!cache) consumeSql.set(db, (cache = new Map()));
-  const known = cache.get(withUrl);
-  if (known) return known;
-  let query = db
-    .deleteFrom('social_tokens')
-    .where('app_id', '=', -1)
-    .where('selector', '=', '$selector')
-    .where('token_digest', '=', '$digest')
-    .where('one_time', '=', sql.lit(1));
-  if (withUrl) query = query.where('token_url', '=', '$url');
-  const compiled = query
-    .returning((eb) => [
-      'expires_at',
-      'identifier',
-      'answer_sealed',
-      eb
-        .selectFrom('social_mappings')
-        .select('social_mappings.primary_key')
-        .whereRef('social_mappings.app_id', '=', 'social_tokens.app_id')
-        .whereRef('social_mappings.identifier', '=', 'social_tokens.identifier')
-        .as('primary_key'),
-    ])
-    .compile();
-  // The raw statement is given its parameters positionally: make sure they come in this order.
-  const expected = withUrl ? [-1, '$selector', '$digest', '$url'] : [-1, '$selector', '$digest'];
-  if (JSON.stringify(compiled.parameters) !== JSON.stringify(expected)) throw new Error('unexpected parameter order in the token consume statement');
-  cache.set(withUrl, compiled.sql);
-  return compiled.sql;
+export function consumeStatement(db: Db, withUrl: boolean, appRowId: number, selector: string, tokenDigest: string, tokenUrl: string) {
+  let query = db.deleteFrom('social_tokens').where('app_id', '=', appRowId).where('selector', '=', selector).where('token_digest', '=', tokenDigest).where('one_time', '=', sql.lit(1));
+  if (withUrl) query = query.where('token_url', '=', tokenUrl);
+  return query.returning((eb) => [
+    'expires_at',
+    'identifier',
+    'answer_sealed',
+    eb
+      .selectFrom('social_mappings')
+      .select('social_mappings.primary_key')
+      .whereRef('social_mappings.app_id', '=', 'social_tokens.app_id')
+      .whereRef('social_mappings.identifier', '=', 'social_tokens.identifier')
+      .as('primary_key'),
+  ]);
 }
+
+const consume = prepared((db, appRowId: number, selector: string, tokenDigest: string) => consumeStatement(db, false, appRowId, selector, tokenDigest, ''));
+const consumeAtUrl = prepared((db, appRowId: number, selector: string, tokenDigest: string, tokenUrl: string) => consumeStatement(db, true, appRowId, selector, tokenDigest, tokenUrl));
 
 function redeemed(sealer: Sealer, row: { identifier: string; answer_sealed: string; primary_key: string | null }): RedeemedToken {
   const answer = JSON.parse(sealer.open(row.answer_sealed)) as SignInAnswer;
