@@ -39,6 +39,8 @@ export interface PinnedServer {
   pid: number;
   /** Resident set size now, in MiB. */
   rssMiB(): number;
+  /** CPU time the server has used so far, all its threads, in seconds (NaN without /proc). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -84,6 +86,15 @@ export async function startPinnedServer(args: string[], env: Record<string, stri
       // taskset execs node in place, so the child's pid is the server's own.
       const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       return kb ? Number(kb[1]) / 1024 : Number.NaN;
+    },
+    cpuSeconds: () => {
+      try {
+        // utime and stime, in clock ticks of 1/100 s (Linux's USER_HZ); the name may hold spaces.
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return Number.NaN;
+      }
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

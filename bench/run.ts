@@ -64,8 +64,11 @@ const roundContext: RoundContext = { durationSeconds: SECONDS, runOnServerCore }
 /** One measurement of a side (target or baseline) of a benchmark. */
 type Side = () => Promise<number>;
 
-/** Warm-up, then ROUNDS rounds alternating which side goes first; medians of each side. */
-async function interleave(target: Side, baseline: Side): Promise<{ figure: number; baseline: number }> {
+/**
+ * Warm-up, then ROUNDS rounds alternating which side goes first; medians of each side.
+ * `aboutTarget` adds to each round's progress line what it knows of the target's last round.
+ */
+async function interleave(target: Side, baseline: Side, aboutTarget: () => string = () => ''): Promise<{ figure: number; baseline: number }> {
   await target();
   await baseline();
   const t: number[] = [];
@@ -78,7 +81,7 @@ async function interleave(target: Side, baseline: Side): Promise<{ figure: numbe
       b.push(await baseline());
       t.push(await target());
     }
-    say(`  round ${round + 1}/${ROUNDS}: target ${t.at(-1)!.toFixed(1)}, baseline ${b.at(-1)!.toFixed(1)}`);
+    say(`  round ${round + 1}/${ROUNDS}: target ${t.at(-1)!.toFixed(1)}${aboutTarget()}, baseline ${b.at(-1)!.toFixed(1)}`);
   }
   return { figure: median(t), baseline: median(b) };
 }
@@ -120,13 +123,24 @@ async function runBenchmark(benchmark: Benchmark): Promise<void> {
     if (requests?.length) checkAnswers(workload, await sendOnce(target.url, requests), benchmark.name);
 
     const perRequest = workload.perRequest ?? 1;
-    const targetSide: Side = workload.measure ? () => workload.measure!(roundContext) : async () => perRequest * (await applyLoad(target.url, requests!, SECONDS, workload.connections));
+    const load: Side = workload.measure ? () => workload.measure!(roundContext) : async () => perRequest * (await applyLoad(target.url, requests!, SECONDS, workload.connections));
+    // The server's CPU time per unit of the figure: steadier than the rate where a round was
+    // short of load, and what an optimisation changes first.
+    const unit = benchmark.unit ?? 'req/s';
+    let cpuEach = Number.NaN;
+    const targetSide: Side = async () => {
+      const before = target.cpuSeconds();
+      const figure = await load();
+      cpuEach = (target.cpuSeconds() - before) / (figure * SECONDS);
+      return figure;
+    };
+    const aboutTarget = () => (Number.isFinite(cpuEach) ? ` (server CPU ${(cpuEach * 1e6).toFixed(0)} µs per ${unit === 'req/s' ? 'request' : unit.replace(/s?\/s$/, '')})` : '');
     const baselineSide: Side = workload.baseline
       ? () => workload.baseline!.measure(roundContext)
       : async () => perRequest * (await applyLoad(bare.url, requests!, SECONDS, workload.connections));
     say(`  baseline: ${workload.baseline?.describe ?? 'bare fastify form route, same requests'}; ${ROUNDS} rounds of ${SECONDS} s`);
-    const { figure, baseline } = await interleave(targetSide, baselineSide);
-    benchLine(benchmark.name, figure, benchmark.unit ?? 'req/s', baseline);
+    const { figure, baseline } = await interleave(targetSide, baselineSide, aboutTarget);
+    benchLine(benchmark.name, figure, unit, baseline);
     benchLine(`rss_after_${benchmark.name}`, target.rssMiB(), 'MiB', bare.rssMiB());
   } finally {
     for (const s of servers) await s.stop();
