@@ -122,7 +122,7 @@ export async function redeemToken(store: Store, sealer: Sealer, appRowId: number
   const wantedUrl = options.tokenUrl === undefined ? undefined : (tokenUrlKey(options.tokenUrl) ?? '');
 
   const consumed = (
-    await store.write((tx) => (wantedUrl === undefined ? consume(tx, appRowId, selector, tokenDigest) : consumeAtUrl(tx, appRowId, selector, tokenDigest, wantedUrl)))
+    await store.writeStatement((db) => (wantedUrl === undefined ? consume(db, appRowId, selector, tokenDigest) : consumeAtUrl(db, appRowId, selector, tokenDigest, wantedUrl)))
   )[0];
   if (consumed) {
     if (Number(consumed.expires_at) <= now) throw socialErrors.dataNotFound();

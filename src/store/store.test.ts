@@ -90,6 +90,17 @@ describe.each(await databaseKinds())('concurrent writes [%s]', (kind) => {
     expect(rows.map((r) => r.name)).not.toContain('k7');
   });
 
+  it('runs a one-statement write atomically: of concurrent deletes of one row exactly one returns it', async () => {
+    await store.write((tx) => tx.insertInto('installation').values({ name: 'once', value: 'v' }).execute());
+    const take = () => store.writeStatement((db) => db.deleteFrom('installation').where('name', '=', 'once').returning('value').execute());
+    const taken = await Promise.all(Array.from({ length: 8 }, take));
+    expect(taken.map((rows) => rows.length).sort()).toEqual([0, 0, 0, 0, 0, 0, 0, 1]);
+    const insertTwin = () => store.writeStatement((db) => db.insertInto('installation').values({ name: 'twin', value: 'first' }).execute());
+    await insertTwin();
+    await expect(insertTwin()).rejects.toThrow();
+    expect(await store.db.selectFrom('installation').select('value').where('name', '=', 'twin').execute()).toEqual([{ value: 'first' }]);
+  });
+
   it('answers a unique violation to the one write that caused it', async () => {
     const insert = () => store.write((tx) => tx.insertInto('installation').values({ name: 'same', value: 'v' }).execute());
     const settled = await Promise.allSettled([insert(), insert()]);

@@ -21,6 +21,12 @@ export interface Store {
    * concurrent writes share a commit (see group-commit.ts): never nest write() calls.
    */
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * A write of exactly one statement, which is atomic by itself: on SQLite it joins the shared
+   * commit like write(); on PostgreSQL it runs outside a transaction, one round trip where
+   * BEGIN and COMMIT around it would make three.
+   */
+  writeStatement<T>(fn: (db: Db | Tx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -83,10 +89,12 @@ function withStatementCache(conn: SQLite.Database, capacity = 1000) {
 }
 
 function makeStore(db: Db, dialect: Dialect): Store {
+  const write: Store['write'] = dialect === 'sqlite' ? groupCommitWriter(db) : (fn) => db.transaction().execute(fn);
   return {
     db,
     dialect,
-    write: dialect === 'sqlite' ? groupCommitWriter(db) : (fn) => db.transaction().execute(fn),
+    write,
+    writeStatement: dialect === 'sqlite' ? write : (fn) => fn(db),
     async ping() {
       await sql`select 1`.execute(db);
     },
