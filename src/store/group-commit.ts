@@ -8,6 +8,8 @@ const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint group_write');
 
 interface Job {
   fn: (tx: Tx) => Promise<unknown>;
+  /** One statement, which SQLite undoes by itself when it fails: it needs no savepoint. */
+  statement: boolean;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
@@ -15,14 +17,15 @@ interface Job {
 /**
  * SQLite with synchronous=FULL pays one fsync per commit. Writes that arrive in the same
  * event-loop turn (or while a commit is in flight) share one transaction, each inside its own
- * savepoint so that one failing write rolls back alone, and every caller is answered only after
+ * savepoint so that one failing write rolls back alone (a one-statement write needs none: SQLite
+ * undoes a failed statement by itself, and it is the hot path of auth_info), and every caller is answered only after
  * the shared COMMIT is durable. Callers must not nest write() inside write() (it would wait on
  * itself) and should do slow non-database work (password hashing) before calling it. A write
  * runs in the async context of whichever call opened the batch, not its own: what it needs
  * must come in its closure (the acting client travels as an argument, not in an
  * AsyncLocalStorage, whose async hooks would tax every promise of the process).
  */
-export function groupCommitWriter(db: Db): <T>(fn: (tx: Tx) => Promise<T>) => Promise<T> {
+export function groupCommitWriter(db: Db): { write: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>; writeStatement: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T> } {
   let queue: Job[] = [];
   let draining = false;
 
@@ -40,6 +43,13 @@ export function groupCommitWriter(db: Db): <T>(fn: (tx: Tx) => Promise<T>) => Pr
       try {
         await db.transaction().execute(async (tx) => {
           for (const job of batch) {
+            if (job.statement) {
+              await job.fn(tx).then(
+                (value) => outcomes.push({ ok: true, value }),
+                (err) => outcomes.push({ ok: false, value: err }),
+              );
+              continue;
+            }
             await tx.executeQuery(SAVEPOINT);
             try {
               const value = await job.fn(tx);
@@ -62,12 +72,15 @@ export function groupCommitWriter(db: Db): <T>(fn: (tx: Tx) => Promise<T>) => Pr
     draining = false;
   }
 
-  return <T>(fn: (tx: Tx) => Promise<T>) =>
-    new Promise<T>((resolve, reject) => {
-      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (!draining) {
-        draining = true;
-        setImmediate(() => void drain());
-      }
-    });
+  const enqueue =
+    (statement: boolean) =>
+    <T>(fn: (tx: Tx) => Promise<T>) =>
+      new Promise<T>((resolve, reject) => {
+        queue.push({ fn, statement, resolve: resolve as (v: unknown) => void, reject });
+        if (!draining) {
+          draining = true;
+          setImmediate(() => void drain());
+        }
+      });
+  return { write: enqueue(false), writeStatement: enqueue(true) };
 }

@@ -90,7 +90,7 @@ describe.each(await databaseKinds())('concurrent writes [%s]', (kind) => {
     expect(rows.map((r) => r.name)).not.toContain('k7');
   });
 
-  it('runs a one-statement write atomically: of concurrent deletes of one row exactly one returns it', async () => {
+  it('runs a one-statement write atomically: of concurrent deletes of one row exactly one returns it; a failing one is undone alone', async () => {
     await store.write((tx) => tx.insertInto('installation').values({ name: 'once', value: 'v' }).execute());
     const take = () => store.writeStatement((db) => db.deleteFrom('installation').where('name', '=', 'once').returning('value').execute());
     const taken = await Promise.all(Array.from({ length: 8 }, take));
@@ -98,7 +98,16 @@ describe.each(await databaseKinds())('concurrent writes [%s]', (kind) => {
     const insertTwin = () => store.writeStatement((db) => db.insertInto('installation').values({ name: 'twin', value: 'first' }).execute());
     await insertTwin();
     await expect(insertTwin()).rejects.toThrow();
-    expect(await store.db.selectFrom('installation').select('value').where('name', '=', 'twin').execute()).toEqual([{ value: 'first' }]);
+    // A failing one is undone alone, rows it wrote before failing too; the writes sharing its commit stay.
+    const halfTwin = () => store.writeStatement((db) => db.insertInto('installation').values([{ name: 'half twin', value: 'v' }, { name: 'twin', value: 'second' }]).execute());
+    const settled = await Promise.allSettled([
+      store.write((tx) => tx.insertInto('installation').values({ name: 'before twin', value: 'v' }).execute()),
+      halfTwin(),
+      store.writeStatement((db) => db.insertInto('installation').values({ name: 'after twin', value: 'v' }).execute()),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const names = await store.db.selectFrom('installation').select(['name', 'value']).where('name', 'like', '%twin').orderBy('name').execute();
+    expect(names).toEqual([{ name: 'after twin', value: 'v' }, { name: 'before twin', value: 'v' }, { name: 'twin', value: 'first' }]);
   });
 
   it('answers a unique violation to the one write that caused it', async () => {

@@ -23,8 +23,9 @@ export interface Store {
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
    * A write of exactly one statement, which is atomic by itself: on SQLite it joins the shared
-   * commit like write(); on PostgreSQL it runs outside a transaction, one round trip where
-   * BEGIN and COMMIT around it would make three.
+   * commit like write() but without a savepoint of its own (SQLite undoes a failed statement);
+   * on PostgreSQL it runs outside a transaction, one round trip where BEGIN and COMMIT around it
+   * would make three. Nothing that can fail may follow the statement in `fn`.
    */
   writeStatement<T>(fn: (db: Db | Tx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
@@ -89,12 +90,11 @@ function withStatementCache(conn: SQLite.Database, capacity = 1000) {
 }
 
 function makeStore(db: Db, dialect: Dialect): Store {
-  const write: Store['write'] = dialect === 'sqlite' ? groupCommitWriter(db) : (fn) => db.transaction().execute(fn);
+  const writers: Pick<Store, 'write' | 'writeStatement'> = dialect === 'sqlite' ? groupCommitWriter(db) : { write: (fn) => db.transaction().execute(fn), writeStatement: (fn) => fn(db) };
   return {
     db,
     dialect,
-    write,
-    writeStatement: dialect === 'sqlite' ? write : (fn) => fn(db),
+    ...writers,
     async ping() {
       await sql`select 1`.execute(db);
     },
