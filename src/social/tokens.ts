@@ -101,7 +101,6 @@ export async function issueTokens(store: Store, sealer: Sealer, appRowId: number
   return made.map((m) => m.token);
 }
 
-
 function tokenUrlMismatch(): SocialError {
   // Janrain answers code 3 with this message; its clients match on the message's start.
   return new SocialError(3, 'Token URL mismatch: tokenUrl differs from the token_url the token was sent to', 401);

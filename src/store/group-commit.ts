@@ -18,8 +18,8 @@ interface Job {
  * SQLite with synchronous=FULL pays one fsync per commit. Writes that arrive in the same
  * event-loop turn (or while a commit is in flight) share one transaction, each inside its own
  * savepoint so that one failing write rolls back alone (a one-statement write needs none: SQLite
- * undoes a failed statement by itself, and it is the hot path of auth_info), and every caller is answered only after
- * the shared COMMIT is durable. Callers must not nest write() inside write() (it would wait on
+ * undoes a failed statement by itself), and every caller is answered only after the shared
+ * COMMIT is durable. Callers must not nest write() inside write() (it would wait on
  * itself) and should do slow non-database work (password hashing) before calling it. A write
  * runs in the async context of whichever call opened the batch, not its own: what it needs
  * must come in its closure (the acting client travels as an argument, not in an
