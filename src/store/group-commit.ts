@@ -6,6 +6,9 @@ const SAVEPOINT = CompiledQuery.raw('savepoint group_write');
 const RELEASE = CompiledQuery.raw('release savepoint group_write');
 const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint group_write');
 
+/** Runs `fn` in a transaction and answers once its commit is durable. */
+type Writer = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+
 interface Job {
   fn: (tx: Tx) => Promise<unknown>;
   /** One statement, which SQLite undoes by itself when it fails: it needs no savepoint. */
@@ -25,7 +28,7 @@ interface Job {
  * must come in its closure (the acting client travels as an argument, not in an
  * AsyncLocalStorage, whose async hooks would tax every promise of the process).
  */
-export function groupCommitWriter(db: Db): { write: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>; writeStatement: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T> } {
+export function groupCommitWriter(db: Db): { write: Writer; writeStatement: Writer } {
   let queue: Job[] = [];
   let draining = false;
 
@@ -73,7 +76,7 @@ export function groupCommitWriter(db: Db): { write: <T>(fn: (tx: Tx) => Promise<
   }
 
   const enqueue =
-    (statement: boolean) =>
+    (statement: boolean): Writer =>
     <T>(fn: (tx: Tx) => Promise<T>) =>
       new Promise<T>((resolve, reject) => {
         queue.push({ fn, statement, resolve: resolve as (v: unknown) => void, reject });

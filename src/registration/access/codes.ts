@@ -30,7 +30,7 @@ const sweepCodes: Record<CodeTable, (tx: Tx, appId: number, expiredBy: number) =
   creation_tokens: preparedSweep('creation_tokens', 'expires_at', CODE_SWEEP_BATCH),
 };
 
-function sweepExpiredCodes(tx: Tx, table: CodeTable, appId: number, now: number): Promise<unknown> {
+function sweepExpiredCodes(tx: Tx, table: CodeTable, appId: number, now: number): Promise<void> {
   return sweepCodes[table](tx, appId, now - EXPIRED_CODE_KEPT_MS);
 }
 
