@@ -134,15 +134,28 @@ async function firstMatch<R>(token: string, run: (selector: string | null, token
   return (await run(selectorOf(token), tokenDigest))[0] ?? (await run(null, tokenDigest))[0];
 }
 
+/**
+ * A hot statement about a presented token in its two prepared forms (a selector that is null
+ * makes different SQL): run as firstMatch does, answering its first row.
+ */
+function byPresentedToken<A extends unknown[], R>(
+  bySelector: (db: Db | Tx, selector: string, tokenDigest: string, ...args: A) => Promise<R[]>,
+  fromBefore: (db: Db | Tx, tokenDigest: string, ...args: A) => Promise<R[]>,
+): (db: Db | Tx, token: string, ...args: A) => Promise<R | undefined> {
+  return (db, token, ...args) => firstMatch(token, (selector, tokenDigest) => (selector === null ? fromBefore(db, tokenDigest, ...args) : bySelector(db, selector, tokenDigest, ...args)));
+}
+
 // Read by every call made with a user's access token.
 export const selectAccessToken = (db: Db, selector: string | null, tokenDigest: string) => db.selectFrom('oauth_tokens').selectAll().where((eb) => matching(eb, selector, tokenDigest)).where('kind', '=', 'access');
-const accessTokenBySelector = prepared((db, selector: string, tokenDigest: string) => selectAccessToken(db, selector, tokenDigest));
-const accessTokenFromBefore = prepared((db, tokenDigest: string) => selectAccessToken(db, null, tokenDigest));
+const presentedAccessToken = byPresentedToken(
+  prepared((db, selector: string, tokenDigest: string) => selectAccessToken(db, selector, tokenDigest)),
+  prepared((db, tokenDigest: string) => selectAccessToken(db, null, tokenDigest)),
+);
 
 /** The access token's grant, expired or not; undefined when it does not exist (or was revoked). */
 export async function findAccessToken(db: Db | Tx, token: string): Promise<AccessTokenInfo | undefined> {
   if (token.length === 0 || token.length > 256) return undefined;
-  const row = await firstMatch(token, (selector, tokenDigest) => (selector === null ? accessTokenFromBefore(db, tokenDigest) : accessTokenBySelector(db, selector, tokenDigest)));
+  const row = await presentedAccessToken(db, token);
   if (!row) return undefined;
   return {
     appId: Number(row.app_id),
@@ -172,8 +185,10 @@ export const spendRefresh = (db: Db, usedAt: number, sweepAt: number, selector: 
     .where('client_id', '=', clientId)
     .where('used_at', 'is', null)
     .returning(['family', 'entity_id', 'entity_uuid', 'type_name', rowLifetimeSetting('oauth_tokens')]);
-const spendRefreshBySelector = prepared((db, usedAt: number, sweepAt: number, selector: string, tokenDigest: string, appId: number, clientId: string) => spendRefresh(db, usedAt, sweepAt, selector, tokenDigest, appId, clientId));
-const spendRefreshFromBefore = prepared((db, usedAt: number, sweepAt: number, tokenDigest: string, appId: number, clientId: string) => spendRefresh(db, usedAt, sweepAt, null, tokenDigest, appId, clientId));
+const spendRefreshToken = byPresentedToken(
+  prepared((db, selector: string, tokenDigest: string, usedAt: number, sweepAt: number, appId: number, clientId: string) => spendRefresh(db, usedAt, sweepAt, selector, tokenDigest, appId, clientId)),
+  prepared((db, tokenDigest: string, usedAt: number, sweepAt: number, appId: number, clientId: string) => spendRefresh(db, usedAt, sweepAt, null, tokenDigest, appId, clientId)),
+);
 
 /**
  * oauth/token `grant_type=refresh_token`: spends the refresh token and issues the next pair in
@@ -186,9 +201,7 @@ export async function rotateRefreshToken(runtime: Runtime, app: { id: number }, 
   const outcome = await runtime.store.write<Rotation>(async (tx) => {
     const now = Date.now();
     const sweepAt = now + SPENT_REFRESH_KEPT_MS;
-    const spent = await firstMatch(refreshToken, (selector, tokenDigest) =>
-      selector === null ? spendRefreshFromBefore(tx, now, sweepAt, tokenDigest, app.id, client.clientId) : spendRefreshBySelector(tx, now, sweepAt, selector, tokenDigest, app.id, client.clientId),
-    );
+    const spent = await spendRefreshToken(tx, refreshToken, now, sweepAt, app.id, client.clientId);
     if (spent) return { ok: await issueTokens(runtime, tx, { app, client, subject: subjectOfRow(spent), family: spent.family ?? undefined, lifetime: lifetimeOf(spent.lifetime_setting) }) };
     const known = await firstMatch(refreshToken, (selector, tokenDigest) =>
       tx.selectFrom('oauth_tokens').select(['family', 'entity_id']).where((eb) => matching(eb, selector, tokenDigest)).where('kind', '=', 'refresh').where('app_id', '=', app.id).where('client_id', '=', client.clientId).execute(),
