@@ -67,9 +67,10 @@ describeEachDatabase('bad input against the real server', (server) => {
     expect(routes.length).toBeGreaterThan(100);
     const problems: string[] = [];
     const random = seeded(20261207);
+    const credentials = credentialStyles(app);
     for (const route of routes) {
       for (let i = 0; i < REQUESTS_PER_ROUTE; i++) {
-        const params: Record<string, string> = { ...credentialStyles(app)[i % 5] };
+        const params: Record<string, string> = { ...credentials[i % credentials.length] };
         const count = 1 + Math.floor(random() * 6);
         for (let j = 0; j < count; j++) params[pick(random, PARAMETER_NAMES)] = pick(random, HOSTILE_VALUES);
         const path = route.path.replace(/:[A-Za-z_]+/g, () => pick(random, [app.appId, app.realm, 'standard', 'x', '%2e%2e']));
