@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../test/databases.js';
+import { databaseKinds } from '../../test/databases.js';
+import { suiteStore } from '../../test/stores.js';
 import { startTestServer, type TestServer } from '../../test/server.js';
-import { allMigrations } from '../migrations.js';
-import { migrateToLatest } from '../store/migrate.js';
 import { openStore, type Store } from '../store/store.js';
 import { enqueueMail, mailLocale, renderMail, retryDelay, sendMail, startMailWorker, type MailWorker, type MailWorkerOptions } from './index.js';
 import { parseMail, startTestSmtpServer, type TestSmtpServer } from './testing/smtp.js';
@@ -39,19 +38,15 @@ const CODE = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
 const VERIFY_URL = `https://site.example.com/verify?verification_code=${CODE}&next=/home`;
 
 describe.each(kinds)('mail queue and delivery [%s]', (kind) => {
-  let database: TestDatabase;
-  let store: Store;
+  const fresh = suiteStore(kind);
   let smtp: TestSmtpServer;
   let appId: number;
   const workers: MailWorker[] = [];
   const extraStores: Store[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    store = openStore(database.url);
-    await migrateToLatest(store, allMigrations);
     smtp = await startTestSmtpServer();
-    const row = await store.write((tx) =>
+    const row = await fresh.store.write((tx) =>
       tx
         .insertInto('apps')
         .values({ app_id: 'mailapp', realm: 'mailapp', name: 'Mail App', domain: 'site.example.com', api_key_digest: 'd', api_key_sealed: 's', created_at: Date.now() })
@@ -68,24 +63,22 @@ describe.each(kinds)('mail queue and delivery [%s]', (kind) => {
     for (const w of workers) await w.stop();
     for (const s of extraStores) await s.close();
     await smtp?.close();
-    await store?.close();
-    await database?.drop();
   });
 
-  function worker(options: Partial<MailWorkerOptions> = {}, log = pino({ level: 'silent' }), on: Store = store): MailWorker {
-    const w = startMailWorker(on, log, { from: 'Openrain <no-reply@openrain.test>', smtpUrl: smtp.url, dataDir: database.dataDir, databaseUrl: database.url, retryBaseMs: 20, retryMaxMs: 100, ...options });
+  function worker(options: Partial<MailWorkerOptions> = {}, log = pino({ level: 'silent' }), on: Store = fresh.store): MailWorker {
+    const w = startMailWorker(on, log, { from: 'Openrain <no-reply@openrain.test>', smtpUrl: smtp.url, dataDir: fresh.database.dataDir, databaseUrl: fresh.database.url, retryBaseMs: 20, retryMaxMs: 100, ...options });
     workers.push(w);
     return w;
   }
 
   async function row(id: number) {
-    return store.db.selectFrom('mail_queue').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    return fresh.store.db.selectFrom('mail_queue').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   }
 
   it('delivers a queued mail over SMTP, once, rendered and escaped; the code leaves the database and never reaches the log', async () => {
     const { log, lines } = capturingLog();
     const w = worker({}, log);
-    const id = await store.write((tx) => enqueueMail(tx, { appId, to: 'new.user@example.com', template: 'verify_email', locale: 'en-US', variables: { url: VERIFY_URL, displayName: 'Ann <b>&</b>', appName: 'Mail App' } }));
+    const id = await fresh.store.write((tx) => enqueueMail(tx, { appId, to: 'new.user@example.com', template: 'verify_email', locale: 'en-US', variables: { url: VERIFY_URL, displayName: 'Ann <b>&</b>', appName: 'Mail App' } }));
     const mail = await smtp.waitFor((m) => m.to.includes('new.user@example.com'));
     expect(mail.headers.from).toBe('Openrain <no-reply@openrain.test>');
     expect(mail.headers.to).toBe('new.user@example.com');
@@ -111,17 +104,17 @@ describe.each(kinds)('mail queue and delivery [%s]', (kind) => {
   it('a mail queued in a transaction that rolls back never exists; one that commits goes out with it', async () => {
     worker();
     await expect(
-      store.write(async (tx) => {
+      fresh.store.write(async (tx) => {
         await enqueueMail(tx, { appId, to: 'rolled.back@example.com', template: 'password_recover', variables: { url: 'https://site.example.com/reset?code=x' } });
         throw new Error('the record write failed');
       }),
     ).rejects.toThrow('the record write failed');
-    await sendMail({ store }, { app: { id: appId }, to: 'committed@example.com', template: 'password_recover', locale: 'fr-FR', variables: { url: 'https://site.example.com/reset?code=y', lifetimeMinutes: 60 } });
+    await sendMail({ store: fresh.store }, { app: { id: appId }, to: 'committed@example.com', template: 'password_recover', locale: 'fr-FR', variables: { url: 'https://site.example.com/reset?code=y', lifetimeMinutes: 60 } });
     const mail = await smtp.waitFor((m) => m.to.includes('committed@example.com'));
     expect(mail.subject).toBe('Réinitialisez votre mot de passe');
     expect(mail.text).toContain('Le lien est valable 60 minutes, une seule fois.');
     expect(smtp.messages.some((m) => m.to.includes('rolled.back@example.com'))).toBe(false);
-    const rows = await store.db.selectFrom('mail_queue').select('recipient').where('recipient', '=', 'rolled.back@example.com').execute();
+    const rows = await fresh.store.db.selectFrom('mail_queue').select('recipient').where('recipient', '=', 'rolled.back@example.com').execute();
     expect(rows).toHaveLength(0);
   });
 
@@ -130,7 +123,7 @@ describe.each(kinds)('mail queue and delivery [%s]', (kind) => {
     worker({}, log);
     smtp.refuseNext(2);
     const before = smtp.refused;
-    const id = await sendMail({ store }, { app: { id: appId }, to: 'retry@example.com', template: 'password_changed', variables: {} });
+    const id = await sendMail({ store: fresh.store }, { app: { id: appId }, to: 'retry@example.com', template: 'password_changed', variables: {} });
     await smtp.waitFor((m) => m.to.includes('retry@example.com'));
     const stored = await until(async () => ((await row(id)).status === 'sent' ? row(id) : undefined));
     expect(Number(stored.attempts)).toBe(3);
@@ -143,14 +136,14 @@ describe.each(kinds)('mail queue and delivery [%s]', (kind) => {
   it('gives up after the attempt bound, and at once on a permanent refusal, keeping the error', async () => {
     worker({ maxAttempts: 3 });
     smtp.refuseNext(3);
-    const transient = await sendMail({ store }, { app: { id: appId }, to: 'gives.up@example.com', template: 'password_changed', variables: {} });
+    const transient = await sendMail({ store: fresh.store }, { app: { id: appId }, to: 'gives.up@example.com', template: 'password_changed', variables: {} });
     const failed = await until(async () => ((await row(transient)).status === 'failed' ? row(transient) : undefined));
     expect(Number(failed.attempts)).toBe(3);
     expect(failed.last_error).toMatch(/451|try again/);
     expect(failed.variables).toBe('{}');
 
     smtp.refuseNext(1, 550);
-    const permanent = await sendMail({ store }, { app: { id: appId }, to: 'no.such.box@example.com', template: 'password_changed', variables: {} });
+    const permanent = await sendMail({ store: fresh.store }, { app: { id: appId }, to: 'no.such.box@example.com', template: 'password_changed', variables: {} });
     const refused = await until(async () => ((await row(permanent)).status === 'failed' ? row(permanent) : undefined));
     expect(Number(refused.attempts)).toBe(1);
     expect(refused.last_error).toMatch(/550|unavailable/);
@@ -161,12 +154,12 @@ describe.each(kinds)('mail queue and delivery [%s]', (kind) => {
     worker({ pollMs: 60_000 });
     await new Promise((r) => setTimeout(r, 200));
     const started = Date.now();
-    await sendMail({ store }, { app: { id: appId }, to: 'woken@example.com', template: 'password_changed', variables: {} });
+    await sendMail({ store: fresh.store }, { app: { id: appId }, to: 'woken@example.com', template: 'password_changed', variables: {} });
     await smtp.waitFor((m) => m.to.includes('woken@example.com'), 5_000);
     expect(Date.now() - started).toBeLessThan(3_000);
     if (kind === 'postgres') {
       // Another process's enqueue reaches this worker through LISTEN/NOTIFY.
-      const other = openStore(database.url);
+      const other = openStore(fresh.database.url);
       extraStores.push(other);
       await sendMail({ store: other }, { app: { id: appId }, to: 'from.elsewhere@example.com', template: 'password_changed', variables: {} });
       await smtp.waitFor((m) => m.to.includes('from.elsewhere@example.com'), 5_000);
@@ -174,11 +167,11 @@ describe.each(kinds)('mail queue and delivery [%s]', (kind) => {
   });
 
   it('several workers sharing the queue deliver each mail exactly once', async () => {
-    const stores = [store, openStore(database.url), openStore(database.url)];
+    const stores = [fresh.store, openStore(fresh.database.url), openStore(fresh.database.url)];
     extraStores.push(...stores.slice(1));
     for (const s of stores) worker({ batchSize: 3 }, pino({ level: 'silent' }), s);
     const recipients = Array.from({ length: 24 }, (_, i) => `many${i}@example.com`);
-    await store.write(async (tx) => {
+    await fresh.store.write(async (tx) => {
       for (const to of recipients) await enqueueMail(tx, { appId, to, template: 'password_changed', variables: {} });
     });
     await until(() => (recipients.every((to) => smtp.messages.some((m) => m.to.includes(to))) ? true : undefined));
@@ -188,8 +181,8 @@ describe.each(kinds)('mail queue and delivery [%s]', (kind) => {
 
   it('writes .eml files to <data dir>/outbox when no SMTP server is configured', async () => {
     worker({ smtpUrl: undefined });
-    const id = await sendMail({ store }, { app: { id: appId }, to: 'outbox@example.com', template: 'verify_email', locale: 'de-DE', variables: { url: VERIFY_URL } });
-    const outbox = join(database.dataDir, 'outbox');
+    const id = await sendMail({ store: fresh.store }, { app: { id: appId }, to: 'outbox@example.com', template: 'verify_email', locale: 'de-DE', variables: { url: VERIFY_URL } });
+    const outbox = join(fresh.database.dataDir, 'outbox');
     const file = await until(() => {
       try {
         return readdirSync(outbox).find((f) => f.startsWith(`mail-${String(id).padStart(10, '0')}-verify_email`) && f.endsWith('.eml'));
@@ -208,7 +201,7 @@ describe.each(kinds)('mail queue and delivery [%s]', (kind) => {
 
   it('forgets sent and given-up mail after the retention time, keeps the rest', async () => {
     const old = Date.now() - 2 * 86_400_000;
-    const ids = await store.write(async (tx) => {
+    const ids = await fresh.store.write(async (tx) => {
       const out: number[] = [];
       for (const status of ['sent', 'failed', 'pending']) {
         const id = await enqueueMail(tx, { appId, to: `retention.${status}@example.com`, template: 'password_changed', variables: {} });
@@ -218,16 +211,16 @@ describe.each(kinds)('mail queue and delivery [%s]', (kind) => {
       return out;
     });
     worker({ retentionMs: 86_400_000 });
-    await until(async () => ((await store.db.selectFrom('mail_queue').select('id').where('id', 'in', ids).execute()).length === 1 ? true : undefined));
-    const left = await store.db.selectFrom('mail_queue').select(['id', 'status']).where('id', 'in', ids).execute();
+    await until(async () => ((await fresh.store.db.selectFrom('mail_queue').select('id').where('id', 'in', ids).execute()).length === 1 ? true : undefined));
+    const left = await fresh.store.db.selectFrom('mail_queue').select(['id', 'status']).where('id', 'in', ids).execute();
     expect(left.map((r) => r.status)).toEqual(['pending']);
   });
 
   it('refuses to queue what it could not send: unknown template, bad variables, bad address', async () => {
-    await expect(store.write((tx) => enqueueMail(tx, { appId, to: 'x@example.com', template: 'nope' as never, variables: {} as never }))).rejects.toThrow(/unknown mail template/);
-    await expect(store.write((tx) => enqueueMail(tx, { appId, to: 'x@example.com', template: 'verify_email', variables: { url: 'javascript:alert(1)' } }))).rejects.toThrow();
-    await expect(store.write((tx) => enqueueMail(tx, { appId, to: 'x@example.com', template: 'verify_email', variables: {} as never }))).rejects.toThrow();
-    await expect(store.write((tx) => enqueueMail(tx, { appId, to: 'Bad <x@example.com>\r\nBcc: y@example.com', template: 'password_changed', variables: {} }))).rejects.toThrow(/recipient/);
+    await expect(fresh.store.write((tx) => enqueueMail(tx, { appId, to: 'x@example.com', template: 'nope' as never, variables: {} as never }))).rejects.toThrow(/unknown mail template/);
+    await expect(fresh.store.write((tx) => enqueueMail(tx, { appId, to: 'x@example.com', template: 'verify_email', variables: { url: 'javascript:alert(1)' } }))).rejects.toThrow();
+    await expect(fresh.store.write((tx) => enqueueMail(tx, { appId, to: 'x@example.com', template: 'verify_email', variables: {} as never }))).rejects.toThrow();
+    await expect(fresh.store.write((tx) => enqueueMail(tx, { appId, to: 'Bad <x@example.com>\r\nBcc: y@example.com', template: 'password_changed', variables: {} }))).rejects.toThrow(/recipient/);
   });
 });
 

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allMigrations } from '../migrations.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../test/databases.js';
+import { suiteStore } from '../../test/stores.js';
 import { migrateToLatest } from './migrate.js';
 import { openStore, parseDatabaseUrl, type Store } from './store.js';
 
@@ -61,22 +62,11 @@ describe.each(await databaseKinds())('store [%s]', (kind) => {
 });
 
 describe.each(await databaseKinds())('concurrent writes [%s]', (kind) => {
-  let database: TestDatabase;
-  let store: Store;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    store = openStore(database.url);
-    await migrateToLatest(store, allMigrations);
-  });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
+  const fresh = suiteStore(kind);
 
   it('commits every concurrent write, and a failing one rolls back alone', async () => {
     const writes = Array.from({ length: 50 }, (_, i) =>
-      store.write(async (tx) => {
+      fresh.store.write(async (tx) => {
         await tx.insertInto('installation').values({ name: `k${i}`, value: String(i) }).execute();
         if (i === 7) throw new Error('write 7 fails');
         return i;
@@ -85,33 +75,33 @@ describe.each(await databaseKinds())('concurrent writes [%s]', (kind) => {
     const settled = await Promise.allSettled(writes);
     expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(49);
     expect(settled[7]).toMatchObject({ status: 'rejected' });
-    const rows = await store.db.selectFrom('installation').select('name').where('name', 'like', 'k%').execute();
+    const rows = await fresh.store.db.selectFrom('installation').select('name').where('name', 'like', 'k%').execute();
     expect(rows).toHaveLength(49);
     expect(rows.map((r) => r.name)).not.toContain('k7');
   });
 
   it('runs a one-statement write atomically: of concurrent deletes of one row exactly one returns it; a failing one is undone alone', async () => {
-    await store.write((tx) => tx.insertInto('installation').values({ name: 'once', value: 'v' }).execute());
-    const take = () => store.writeStatement((db) => db.deleteFrom('installation').where('name', '=', 'once').returning('value').execute());
+    await fresh.store.write((tx) => tx.insertInto('installation').values({ name: 'once', value: 'v' }).execute());
+    const take = () => fresh.store.writeStatement((db) => db.deleteFrom('installation').where('name', '=', 'once').returning('value').execute());
     const taken = await Promise.all(Array.from({ length: 8 }, take));
     expect(taken.map((rows) => rows.length).sort()).toEqual([0, 0, 0, 0, 0, 0, 0, 1]);
-    const insertTwin = () => store.writeStatement((db) => db.insertInto('installation').values({ name: 'twin', value: 'first' }).execute());
+    const insertTwin = () => fresh.store.writeStatement((db) => db.insertInto('installation').values({ name: 'twin', value: 'first' }).execute());
     await insertTwin();
     await expect(insertTwin()).rejects.toThrow();
     // A failing one is undone alone, rows it wrote before failing too; the writes sharing its commit stay.
-    const halfTwin = () => store.writeStatement((db) => db.insertInto('installation').values([{ name: 'half twin', value: 'v' }, { name: 'twin', value: 'second' }]).execute());
+    const halfTwin = () => fresh.store.writeStatement((db) => db.insertInto('installation').values([{ name: 'half twin', value: 'v' }, { name: 'twin', value: 'second' }]).execute());
     const settled = await Promise.allSettled([
-      store.write((tx) => tx.insertInto('installation').values({ name: 'before twin', value: 'v' }).execute()),
+      fresh.store.write((tx) => tx.insertInto('installation').values({ name: 'before twin', value: 'v' }).execute()),
       halfTwin(),
-      store.writeStatement((db) => db.insertInto('installation').values({ name: 'after twin', value: 'v' }).execute()),
+      fresh.store.writeStatement((db) => db.insertInto('installation').values({ name: 'after twin', value: 'v' }).execute()),
     ]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    const names = await store.db.selectFrom('installation').select(['name', 'value']).where('name', 'like', '%twin').orderBy('name').execute();
+    const names = await fresh.store.db.selectFrom('installation').select(['name', 'value']).where('name', 'like', '%twin').orderBy('name').execute();
     expect(names).toEqual([{ name: 'after twin', value: 'v' }, { name: 'before twin', value: 'v' }, { name: 'twin', value: 'first' }]);
   });
 
   it('answers a unique violation to the one write that caused it', async () => {
-    const insert = () => store.write((tx) => tx.insertInto('installation').values({ name: 'same', value: 'v' }).execute());
+    const insert = () => fresh.store.write((tx) => tx.insertInto('installation').values({ name: 'same', value: 'v' }).execute());
     const settled = await Promise.allSettled([insert(), insert()]);
     expect(settled.map((s) => s.status).sort()).toEqual(['fulfilled', 'rejected']);
   });

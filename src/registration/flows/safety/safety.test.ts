@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/databases.js';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds } from '../../../../test/databases.js';
+import { suiteStore } from '../../../../test/stores.js';
 import { RegistrationError } from '../../../http/errors.js';
-import { allMigrations } from '../../../migrations.js';
-import { migrateToLatest } from '../../../store/migrate.js';
 import { openStore, type Store } from '../../../store/store.js';
 import { hashPassword } from '../../records/passwords.js';
 import { needsRehash } from '../../../crypto/legacy-passwords.js';
@@ -33,84 +32,73 @@ async function refusal(promise: Promise<unknown>): Promise<RegistrationError | u
 }
 
 describe.each(kinds)('login throttling [%s]', (kind) => {
-  let database: TestDatabase;
-  let store: Store;
+  const fresh = suiteStore(kind);
 
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    store = openStore(database.url);
-    await migrateToLatest(store, allMigrations);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await database?.drop();
-  });
-
-  const fail = (app: { id: number }, who: { account?: string; ip?: string }, now: number) => store.write((tx) => recordLoginFailure(tx, app, who, { now }));
+  const fail = (app: { id: number }, who: { account?: string; ip?: string }, now: number) => fresh.store.write((tx) => recordLoginFailure(tx, app, who, { now }));
 
   it('locks an account after 5 failures, with a retry hint, then backs off exponentially', async () => {
-    const app = await newApp(store, 'lock');
+    const app = await newApp(fresh.store, 'lock');
     const who = { account: 'Alice@Example.com', ip: '192.0.2.1' };
     for (let i = 0; i < 4; i++) {
       expect(await fail(app, who, T0 + i)).toEqual({});
-      await checkLoginAllowed(store.db, app, who, { now: T0 + i });
+      await checkLoginAllowed(fresh.store.db, app, who, { now: T0 + i });
     }
     expect(await fail(app, who, T0 + 10)).toEqual({ lockedForSeconds: 30 });
-    const err = await refusal(checkLoginAllowed(store.db, app, who, { now: T0 + 10 }));
+    const err = await refusal(checkLoginAllowed(fresh.store.db, app, who, { now: T0 + 10 }));
     expect(err?.code).toBe(510);
     expect(err?.error).toBe('api_limit_error');
     expect(err?.options.extra).toEqual({ retry_after: 30 });
     // The same account typed differently is the same account; another address does not help.
-    expect((await refusal(checkLoginAllowed(store.db, app, { account: ' alice@example.COM ', ip: '198.51.100.7' }, { now: T0 + 20_000 })))?.options.extra).toEqual({ retry_after: 11 });
+    expect((await refusal(checkLoginAllowed(fresh.store.db, app, { account: ' alice@example.COM ', ip: '198.51.100.7' }, { now: T0 + 20_000 })))?.options.extra).toEqual({ retry_after: 11 });
     // Lock over: allowed again; the next failure locks twice as long.
-    await checkLoginAllowed(store.db, app, who, { now: T0 + 30_010 });
+    await checkLoginAllowed(fresh.store.db, app, who, { now: T0 + 30_010 });
     expect(await fail(app, who, T0 + 31_000)).toEqual({ lockedForSeconds: 60 });
     expect(await fail(app, who, T0 + 92_000)).toEqual({ lockedForSeconds: 120 });
   });
 
   it('counts per application: another application’s failures do not lock this one', async () => {
-    const a = await newApp(store, 'tenantA');
-    const b = await newApp(store, 'tenantB');
+    const a = await newApp(fresh.store, 'tenantA');
+    const b = await newApp(fresh.store, 'tenantB');
     const who = { account: 'bob@example.com' };
     for (let i = 0; i < 5; i++) await fail(a, who, T0 + i);
-    expect(await refusal(checkLoginAllowed(store.db, a, who, { now: T0 + 10 }))).toBeDefined();
-    await checkLoginAllowed(store.db, b, who, { now: T0 + 10 });
+    expect(await refusal(checkLoginAllowed(fresh.store.db, a, who, { now: T0 + 10 }))).toBeDefined();
+    await checkLoginAllowed(fresh.store.db, b, who, { now: T0 + 10 });
   });
 
   it('a success clears the account count; failures older than the window are forgotten', async () => {
-    const app = await newApp(store, 'success');
+    const app = await newApp(fresh.store, 'success');
     const who = { account: 'carol@example.com', ip: '192.0.2.2' };
     // The check says whether the account has failures for a success to clear (the address's do not count).
-    expect(await checkLoginAllowed(store.db, app, who, { now: T0 })).toEqual({ accountCounted: false });
+    expect(await checkLoginAllowed(fresh.store.db, app, who, { now: T0 })).toEqual({ accountCounted: false });
     await fail(app, { account: 'someone@example.com', ip: who.ip }, T0);
-    expect(await checkLoginAllowed(store.db, app, who, { now: T0 })).toEqual({ accountCounted: false });
+    expect(await checkLoginAllowed(fresh.store.db, app, who, { now: T0 })).toEqual({ accountCounted: false });
     for (let i = 0; i < 4; i++) await fail(app, who, T0 + i);
-    expect(await checkLoginAllowed(store.db, app, who, { now: T0 + 4 })).toEqual({ accountCounted: true });
-    expect(await checkLoginAllowed(store.db, app, { account: who.account }, { now: T0 + 4 })).toEqual({ accountCounted: true });
-    await store.write((tx) => recordLoginSuccess(tx, app, who));
-    expect(await checkLoginAllowed(store.db, app, who, { now: T0 + 5 })).toEqual({ accountCounted: false });
+    expect(await checkLoginAllowed(fresh.store.db, app, who, { now: T0 + 4 })).toEqual({ accountCounted: true });
+    expect(await checkLoginAllowed(fresh.store.db, app, { account: who.account }, { now: T0 + 4 })).toEqual({ accountCounted: true });
+    await fresh.store.write((tx) => recordLoginSuccess(tx, app, who));
+    expect(await checkLoginAllowed(fresh.store.db, app, who, { now: T0 + 5 })).toEqual({ accountCounted: false });
     for (let i = 0; i < 4; i++) expect(await fail(app, who, T0 + 100 + i)).toEqual({});
     // Sixteen minutes later the window has passed: this failure counts as the first.
     expect(await fail(app, who, T0 + 16 * MIN)).toEqual({});
-    await checkLoginAllowed(store.db, app, who, { now: T0 + 16 * MIN });
+    await checkLoginAllowed(fresh.store.db, app, who, { now: T0 + 16 * MIN });
   });
 
   it('locks an address after 50 failures across many accounts; a success does not clear it', async () => {
-    const app = await newApp(store, 'spray');
+    const app = await newApp(fresh.store, 'spray');
     const ip = '203.0.113.9';
     for (let i = 0; i < 49; i++) expect(await fail(app, { account: `user${i}@example.com`, ip }, T0 + i)).toEqual({});
-    await store.write((tx) => recordLoginSuccess(tx, app, { account: 'mine@example.com' }));
+    await fresh.store.write((tx) => recordLoginSuccess(tx, app, { account: 'mine@example.com' }));
     expect(await fail(app, { account: 'user49@example.com', ip }, T0 + 100)).toEqual({ lockedForSeconds: DEFAULT_THROTTLE.ip.baseLockMs / 1000 });
-    const err = await refusal(checkLoginAllowed(store.db, app, { account: 'someone-new@example.com', ip }, { now: T0 + 200 }));
+    const err = await refusal(checkLoginAllowed(fresh.store.db, app, { account: 'someone-new@example.com', ip }, { now: T0 + 200 }));
     expect(err?.code).toBe(510);
-    await checkLoginAllowed(store.db, app, { account: 'someone-new@example.com', ip: '203.0.113.10' }, { now: T0 + 200 });
+    await checkLoginAllowed(fresh.store.db, app, { account: 'someone-new@example.com', ip: '203.0.113.10' }, { now: T0 + 200 });
   });
 
   it('concurrent failures from several connections all count', async () => {
-    const app = await newApp(store, 'race');
+    const app = await newApp(fresh.store, 'race');
     const who = { account: 'dave@example.com' };
     // Separate connections to one database, as several processes would have.
-    const others = [openStore(database.url), openStore(database.url)];
+    const others = [openStore(fresh.database.url), openStore(fresh.database.url)];
     try {
       await Promise.all(others.flatMap((s, n) => [0, 1].map((i) => s.write((tx) => recordLoginFailure(tx, app, who, { now: T0 + n * 10 + i })))));
       expect(await fail(app, who, T0 + 50)).toEqual({ lockedForSeconds: 30 });
@@ -127,11 +115,11 @@ describe.each(kinds)('login throttling [%s]', (kind) => {
   });
 
   it('the sweep forgets day-old counters and keeps live locks', async () => {
-    const app = await newApp(store, 'sweep');
+    const app = await newApp(fresh.store, 'sweep');
     await fail(app, { account: 'old@example.com' }, T0);
     await fail(app, { account: 'new@example.com' }, T0 + 2 * 24 * 60 * MIN);
-    await sweepLoginThrottle(store.db, T0 + 2 * 24 * 60 * MIN + 1);
-    const rows = await store.db.selectFrom('login_throttle').select('last_failure_at').where('app_id', '=', app.id).execute();
+    await sweepLoginThrottle(fresh.store.db, T0 + 2 * 24 * 60 * MIN + 1);
+    const rows = await fresh.store.db.selectFrom('login_throttle').select('last_failure_at').where('app_id', '=', app.id).execute();
     expect(rows.map((r) => Number(r.last_failure_at))).toEqual([T0 + 2 * 24 * 60 * MIN]);
   });
 });
