@@ -1,4 +1,6 @@
+import type { QueryCreator } from 'kysely';
 import { prepared } from './prepared.js';
+import type { Database } from './schema.js';
 import type { Db, Tx } from './store.js';
 
 /** Tables of one-time grants whose dead rows later grants of the same application delete. */
@@ -10,7 +12,7 @@ type Due = 'expires_at' | 'sweep_at';
  * or before `cutoff`. Grants run it as they issue, a few rows at a time, so that dead rows go
  * without a timer that each of many processes would run, and no grant pays for a backlog.
  */
-export function sweepDue(db: Db, table: SweptTable, due: Due, appId: number, cutoff: number, batch: number) {
+export function sweepDue(db: QueryCreator<Database>, table: SweptTable, due: Due, appId: number, cutoff: number, batch: number) {
   return db.deleteFrom(table).where('id', 'in', db.selectFrom(table).select('id').where('app_id', '=', appId).where(due, '<=', cutoff).limit(batch));
 }
 

@@ -7,7 +7,7 @@ import { formatSignatureDate, signRefresh } from '../clients/signature.js';
 import { anyDue, sweepDue } from '../../store/sweep.js';
 import { EXPIRED_CODE_KEPT_MS } from './codes.js';
 import { EXPIRED_ACCESS_KEPT_MS, SPENT_REFRESH_KEPT_MS } from './grants.js';
-import { issueTokens, selectAccessToken, spendRefresh } from './tokens.js';
+import { issueTokens, rotateInOneStatement, selectAccessToken, spendRefresh } from './tokens.js';
 import { addClient, basic, createUser, login, owner, tokensFor, type Credentials } from './test-helpers.js';
 
 async function planOf(db: Db, statement: Compilable): Promise<string> {
@@ -196,6 +196,46 @@ describeEachDatabase('access codes and tokens', (server) => {
       expect(second.stat).toBe('ok');
       expect((await post('/oauth/token', { ...login(app), grant_type: 'refresh_token', refresh_token: first.refresh_token })).status).toBe(400);
       expect((await post('/entity', { access_token: second.access_token })).json.code).toBe(402);
+    });
+
+    it('on PostgreSQL a refresh is one statement (spend, next pair, sweep); a spent token or a changed lifetime setting leaves it to the transaction', async () => {
+      if (server().kind !== 'postgres') return; // SQLite has no data-modifying WITH: its refresh is the transaction, in the shared commit.
+      const runtime = server().running.runtime;
+      const db = runtime.store.db;
+      const user = await createUser(server(), app);
+      const client = await addClient(server(), app, ['direct_access']);
+      const first = await tokensFor(server(), app, user, client);
+      const rows = () => db.selectFrom('oauth_tokens').select(['id', 'kind', 'family', 'used_at', 'expires_at', 'created_at']).where('entity_id', '=', user.id).orderBy('id').execute();
+      const [firstAccess, firstRefresh] = await rows();
+      const appId = Number((await db.selectFrom('oauth_tokens').select('app_id').where('id', '=', firstAccess.id).executeTakeFirstOrThrow()).app_id);
+      // The first access token is due for the sweep (as if a day past its expiry).
+      await db.updateTable('oauth_tokens').set({ sweep_at: Date.now() - 1 }).where('id', '=', firstAccess.id).execute();
+
+      const second = await rotateInOneStatement(runtime, appId, client.client_id, first.refresh_token);
+      expect(second).toMatchObject({ expires_in: 3600, access_token: expect.stringMatching(/^[a-z0-9]{32}$/), refresh_token: expect.stringMatching(/^[a-z0-9]{32}$/) });
+      const after = await rows();
+      // Swept, spent, and the next pair of the same family, access token first.
+      expect(after.map((r) => [Number(r.id), r.kind, r.family, r.used_at === null])).toEqual([
+        [Number(firstRefresh.id), 'refresh', firstRefresh.family, false],
+        [expect.any(Number), 'access', firstRefresh.family, true],
+        [expect.any(Number), 'refresh', firstRefresh.family, true],
+      ]);
+      expect(Number(after[1].expires_at) - Number(after[1].created_at)).toBe(3600 * 1000);
+      expect((await post('/entity', { access_token: second!.access_token })).json.stat).toBe('ok');
+
+      // A spent token: nothing spent, nothing revoked, no row added; the transaction revokes.
+      expect(await rotateInOneStatement(runtime, appId, client.client_id, first.refresh_token)).toBeUndefined();
+      expect(await rows()).toEqual(after);
+      expect((await post('/entity', { access_token: second!.access_token })).json.stat).toBe('ok');
+
+      // The setting changed since this process last saw it: the statement spends nothing, the
+      // transaction rotates with the new lifetime, and the statement knows it from then on.
+      expect((await post('/settings/set', { ...owner(app), for_client_id: client.client_id, key: 'access_token_lifetime', value: '120' })).json.stat).toBe('ok');
+      expect(await rotateInOneStatement(runtime, appId, client.client_id, second!.refresh_token!)).toBeUndefined();
+      expect(await rows()).toEqual(after);
+      const third = (await post('/oauth/token', { ...client, grant_type: 'refresh_token', refresh_token: second!.refresh_token! })).json;
+      expect(third).toMatchObject({ stat: 'ok', expires_in: 120 });
+      expect(await rotateInOneStatement(runtime, appId, client.client_id, third.refresh_token)).toMatchObject({ expires_in: 120 });
     });
 
     it('finds a presented token through the unique selector index, not by reading the record\'s tokens; sweeps through the sweep index', async () => {

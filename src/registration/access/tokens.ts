@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Insertable } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type QueryCreator } from 'kysely';
 import { digest } from '../../crypto/secrets.js';
 import { selectorOf, timeOrderedAlnumToken } from '../../crypto/time-ordered-tokens.js';
 import { RegistrationError } from '../../http/errors.js';
@@ -6,7 +6,7 @@ import type { Runtime } from '../../runtime.js';
 import { prepared } from '../../store/prepared.js';
 import type { Database } from '../../store/schema.js';
 import type { Db, Tx } from '../../store/store.js';
-import { preparedSweep } from '../../store/sweep.js';
+import { preparedSweep, sweepDue } from '../../store/sweep.js';
 import { clientSetting, settingSql } from '../settings/settings.js';
 import type { AccessTables } from './tables.js';
 import { EXPIRED_ACCESS_KEPT_MS, MAX_LIFETIME_SECONDS, newFamily, SPENT_REFRESH_KEPT_MS, subjectColumns, subjectOfRow, type TokenSubject } from './grants.js';
@@ -174,8 +174,8 @@ export async function revokeFamily(tx: Tx, appId: number, entityId: number, fami
 
 type Rotation = { ok: IssuedTokens } | { reused: true } | { unknown: true };
 
-/** Spends an unspent refresh token, reading what the next pair needs in the same statement. */
-export const spendRefresh = (db: Db, usedAt: number, sweepAt: number, selector: string | null, tokenDigest: string, appId: number, clientId: string) =>
+/** Spends an unspent refresh token, reading who the next pair is for in the same statement. */
+export const spendRefresh = (db: QueryCreator<Database>, usedAt: number, sweepAt: number, selector: string | null, tokenDigest: string, appId: number, clientId: string) =>
   db
     .updateTable('oauth_tokens')
     .set({ used_at: usedAt, sweep_at: sweepAt })
@@ -184,10 +184,10 @@ export const spendRefresh = (db: Db, usedAt: number, sweepAt: number, selector: 
     .where('app_id', '=', appId)
     .where('client_id', '=', clientId)
     .where('used_at', 'is', null)
-    .returning(['family', 'entity_id', 'entity_uuid', 'type_name', rowLifetimeSetting('oauth_tokens')]);
+    .returning(['family', 'entity_id', 'entity_uuid', 'type_name']);
 const spendRefreshToken = byPresentedToken(
-  prepared((db, selector: string, tokenDigest: string, usedAt: number, sweepAt: number, appId: number, clientId: string) => spendRefresh(db, usedAt, sweepAt, selector, tokenDigest, appId, clientId)),
-  prepared((db, tokenDigest: string, usedAt: number, sweepAt: number, appId: number, clientId: string) => spendRefresh(db, usedAt, sweepAt, null, tokenDigest, appId, clientId)),
+  prepared((db, selector: string, tokenDigest: string, usedAt: number, sweepAt: number, appId: number, clientId: string) => spendRefresh(db, usedAt, sweepAt, selector, tokenDigest, appId, clientId).returning(rowLifetimeSetting('oauth_tokens'))),
+  prepared((db, tokenDigest: string, usedAt: number, sweepAt: number, appId: number, clientId: string) => spendRefresh(db, usedAt, sweepAt, null, tokenDigest, appId, clientId).returning(rowLifetimeSetting('oauth_tokens'))),
 );
 
 /**
@@ -197,12 +197,19 @@ const spendRefreshToken = byPresentedToken(
  * whole family (RFC 6819 §5.2.2.3), the concurrent loser included.
  */
 export async function rotateRefreshToken(runtime: Runtime, app: { id: number }, client: { clientId: string }, refreshToken: string): Promise<IssuedTokens> {
+  if (runtime.store.dialect === 'postgres') {
+    const rotated = await rotateInOneStatement(runtime, app.id, client.clientId, refreshToken);
+    if (rotated) return rotated;
+  }
   // Failures are answered after the transaction commits: throwing inside it would undo the revocation.
   const outcome = await runtime.store.write<Rotation>(async (tx) => {
     const now = Date.now();
     const sweepAt = now + SPENT_REFRESH_KEPT_MS;
     const spent = await spendRefreshToken(tx, refreshToken, now, sweepAt, app.id, client.clientId);
-    if (spent) return { ok: await issueTokens(runtime, tx, { app, client, subject: subjectOfRow(spent), family: spent.family ?? undefined, lifetime: lifetimeOf(spent.lifetime_setting) }) };
+    if (spent) {
+      lastLifetimeSetting.see(app.id, client.clientId, spent.lifetime_setting);
+      return { ok: await issueTokens(runtime, tx, { app, client, subject: subjectOfRow(spent), family: spent.family ?? undefined, lifetime: lifetimeOf(spent.lifetime_setting) }) };
+    }
     const known = await firstMatch(refreshToken, (selector, tokenDigest) =>
       tx.selectFrom('oauth_tokens').select(['family', 'entity_id']).where((eb) => matching(eb, selector, tokenDigest)).where('kind', '=', 'refresh').where('app_id', '=', app.id).where('client_id', '=', client.clientId).execute(),
     );
@@ -212,6 +219,89 @@ export async function rotateRefreshToken(runtime: Runtime, app: { id: number }, 
   });
   if ('ok' in outcome) return outcome.ok;
   throw new RegistrationError(200, 'refresh_token is not valid: unknown, already used or revoked', { argumentName: 'refresh_token' });
+}
+
+/**
+ * The access-token lifetime setting of each client as this process last saw it, for the
+ * one-statement rotation, which must know the new token's expiry before it runs. A wrong or
+ * missing entry costs one fallback to the transaction, never a wrong expiry: the statement checks it.
+ */
+const lastLifetimeSetting = (() => {
+  const seen = new Map<string, string | null>();
+  const key = (appId: number, clientId: string) => `${appId} ${clientId}`;
+  return {
+    get: (appId: number, clientId: string): string | null => seen.get(key(appId, clientId)) ?? null,
+    see(appId: number, clientId: string, setting: string | null) {
+      if (seen.size >= 10_000) seen.delete(seen.keys().next().value as string);
+      seen.set(key(appId, clientId), setting);
+    },
+  };
+})();
+
+type WithSpent = QueryCreator<Database & { spent: { family: string | null; entity_id: number; entity_uuid: string; type_name: string } }>;
+
+/** One token of the next pair, as a row selected from `spent` (the WITH query below). */
+function nextToken(db: WithSpent, appId: number, clientId: string, createdAt: number, kind: 'access' | 'refresh', selector: string, tokenDigest: string, expiresAt: number | null, sweepAt: number | null) {
+  // Parameters in a select list have no type of their own, so each is cast to its column's.
+  const bigint = (value: number | null) => sql<number>`cast(${value} as bigint)`;
+  const text = (value: string) => sql<string>`cast(${value} as text)`;
+  return db
+    .selectFrom('spent')
+    .select([
+      bigint(appId).as('app_id'),
+      text(clientId).as('client_id'),
+      'entity_id',
+      'entity_uuid',
+      'type_name',
+      'family',
+      bigint(createdAt).as('created_at'),
+      sql.lit(kind).as('kind'),
+      text(selector).as('selector'),
+      text(tokenDigest).as('token_digest'),
+      bigint(expiresAt).as('expires_at'),
+      bigint(sweepAt).as('sweep_at'),
+    ]);
+}
+
+// PostgreSQL only: SQLite has no data-modifying WITH.
+const rotateStatement = prepared(
+  (db, selector: string, tokenDigest: string, appId: number, clientId: string, expectedSetting: string | null, now: number, spentSweepAt: number, accessSelector: string, accessDigest: string, expiresAt: number, accessSweepAt: number, refreshSelector: string, refreshDigest: string) =>
+    db
+      .with('spent', (qc) =>
+        spendRefresh(qc, now, spentSweepAt, selector, tokenDigest, appId, clientId).where(
+          sql<boolean>`${settingSql(sql.ref('oauth_tokens.app_id'), sql.ref('oauth_tokens.client_id'), ACCESS_TOKEN_LIFETIME_SETTING)} is not distinct from cast(${expectedSetting} as text)`,
+        ),
+      )
+      // One insert, access token first, as the transaction's insert orders them.
+      .with('next_pair', (qc) =>
+        qc
+          .insertInto('oauth_tokens')
+          .columns(['app_id', 'client_id', 'entity_id', 'entity_uuid', 'type_name', 'family', 'created_at', 'kind', 'selector', 'token_digest', 'expires_at', 'sweep_at'])
+          .expression(nextToken(qc, appId, clientId, now, 'access', accessSelector, accessDigest, expiresAt, accessSweepAt).unionAll(nextToken(qc, appId, clientId, now, 'refresh', refreshSelector, refreshDigest, null, null))),
+      )
+      .with('swept', (qc) => sweepDue(qc, 'oauth_tokens', 'sweep_at', appId, now, SWEEP_BATCH))
+      .selectFrom('spent')
+      .select(['family', 'entity_id', 'entity_uuid', 'type_name']),
+);
+
+/**
+ * A refresh on PostgreSQL in one round trip instead of five (BEGIN, spend, sweep probe, insert
+ * pair, COMMIT): spend, the next pair and the sweep are one statement, atomic by itself. Of two
+ * concurrent uses the second finds the token spent, as in the transaction. Undefined when it
+ * spent nothing (an unknown, spent or pre-selector token, or a lifetime setting that changed):
+ * the transaction of rotateRefreshToken then decides, and revokes a reused token's family.
+ */
+export async function rotateInOneStatement(runtime: Runtime, appId: number, clientId: string, refreshToken: string): Promise<IssuedTokens | undefined> {
+  const setting = lastLifetimeSetting.get(appId, clientId);
+  const lifetime = lifetimeOf(setting);
+  const now = Date.now();
+  const expiresAt = now + lifetime * 1000;
+  const accessToken = timeOrderedAlnumToken();
+  const nextRefresh = timeOrderedAlnumToken();
+  const [spent] = await runtime.store.writeStatement((db) =>
+    rotateStatement(db, selectorOf(refreshToken), digest(refreshToken), appId, clientId, setting, now, now + SPENT_REFRESH_KEPT_MS, selectorOf(accessToken), digest(accessToken), expiresAt, expiresAt + EXPIRED_ACCESS_KEPT_MS, selectorOf(nextRefresh), digest(nextRefresh)),
+  );
+  return spent && { access_token: accessToken, expires_in: lifetime, refresh_token: nextRefresh, family: spent.family ?? undefined };
 }
 
 /**
