@@ -207,7 +207,7 @@ export async function rotateRefreshToken(runtime: Runtime, app: { id: number }, 
     const sweepAt = now + SPENT_REFRESH_KEPT_MS;
     const spent = await spendRefreshToken(tx, refreshToken, now, sweepAt, app.id, client.clientId);
     if (spent) {
-      lastLifetimeSetting.see(app.id, client.clientId, spent.lifetime_setting);
+      if (runtime.store.dialect === 'postgres') lastLifetimeSetting.see(app.id, client.clientId, spent.lifetime_setting);
       return { ok: await issueTokens(runtime, tx, { app, client, subject: subjectOfRow(spent), family: spent.family ?? undefined, lifetime: lifetimeOf(spent.lifetime_setting) }) };
     }
     const known = await firstMatch(refreshToken, (selector, tokenDigest) =>
