@@ -35,7 +35,11 @@ export function lifetimeOf(setting: string | null | undefined): number {
  * name the settings table's own column.
  */
 export function rowLifetimeSetting(table: 'oauth_tokens' | 'authorization_codes') {
-  return settingSql(sql.ref(`${table}.app_id`), sql.ref(`${table}.client_id`), ACCESS_TOKEN_LIFETIME_SETTING).as('lifetime_setting');
+  return lifetimeSettingOfRow(table).as('lifetime_setting');
+}
+
+function lifetimeSettingOfRow(table: 'oauth_tokens' | 'authorization_codes') {
+  return settingSql(sql.ref(`${table}.app_id`), sql.ref(`${table}.client_id`), ACCESS_TOKEN_LIFETIME_SETTING);
 }
 
 export interface TokenGrant {
@@ -185,9 +189,12 @@ export const spendRefresh = (db: QueryCreator<Database>, usedAt: number, sweepAt
     .where('client_id', '=', clientId)
     .where('used_at', 'is', null)
     .returning(['family', 'entity_id', 'entity_uuid', 'type_name']);
+/** The transaction's spend: it also reads the lifetime setting, which the next access token needs. */
+const spendWithLifetime = (db: Db, usedAt: number, sweepAt: number, selector: string | null, tokenDigest: string, appId: number, clientId: string) =>
+  spendRefresh(db, usedAt, sweepAt, selector, tokenDigest, appId, clientId).returning(rowLifetimeSetting('oauth_tokens'));
 const spendRefreshToken = byPresentedToken(
-  prepared((db, selector: string, tokenDigest: string, usedAt: number, sweepAt: number, appId: number, clientId: string) => spendRefresh(db, usedAt, sweepAt, selector, tokenDigest, appId, clientId).returning(rowLifetimeSetting('oauth_tokens'))),
-  prepared((db, tokenDigest: string, usedAt: number, sweepAt: number, appId: number, clientId: string) => spendRefresh(db, usedAt, sweepAt, null, tokenDigest, appId, clientId).returning(rowLifetimeSetting('oauth_tokens'))),
+  prepared((db, selector: string, tokenDigest: string, usedAt: number, sweepAt: number, appId: number, clientId: string) => spendWithLifetime(db, usedAt, sweepAt, selector, tokenDigest, appId, clientId)),
+  prepared((db, tokenDigest: string, usedAt: number, sweepAt: number, appId: number, clientId: string) => spendWithLifetime(db, usedAt, sweepAt, null, tokenDigest, appId, clientId)),
 );
 
 /**
@@ -269,7 +276,7 @@ const rotateStatement = prepared(
     db
       .with('spent', (qc) =>
         spendRefresh(qc, now, spentSweepAt, selector, tokenDigest, appId, clientId).where(
-          sql<boolean>`${settingSql(sql.ref('oauth_tokens.app_id'), sql.ref('oauth_tokens.client_id'), ACCESS_TOKEN_LIFETIME_SETTING)} is not distinct from cast(${expectedSetting} as text)`,
+          sql<boolean>`${lifetimeSettingOfRow('oauth_tokens')} is not distinct from cast(${expectedSetting} as text)`,
         ),
       )
       // One insert, access token first, as the transaction's insert orders them.
